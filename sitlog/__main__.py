@@ -1,0 +1,3 @@
+from sitlog.cli import main
+
+main()

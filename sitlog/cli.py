@@ -1,0 +1,432 @@
+"""The Typer app: parse arguments, read the clock once, call the layers below, hand results to render."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from sitlog import __version__
+from sitlog.cli_common import (
+    FormatOpt,
+    JsonOpt,
+    Session,
+    SinceOpt,
+    UntilOpt,
+    default_db,
+    operator_name,
+    session,
+    show,
+)
+from sitlog.errors import SitlogError
+
+
+class SitlogGroup(TyperGroup):
+    """The only exit point for errors: a SitlogError becomes ``Error: …`` on stderr and its exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SitlogError as exc:
+            from sitlog.render import message
+
+            message(f"Error: {exc.message}")
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            sys.stderr.write("Interrupted\n")
+            raise typer.Exit(130) from None
+        finally:
+            obj = ctx.obj
+            if isinstance(obj, Session) and ctx.parent is None:
+                obj.close()
+
+
+def _make_app(help_text: str) -> typer.Typer:
+    return typer.Typer(
+        cls=SitlogGroup,
+        help=help_text,
+        no_args_is_help=True,
+        pretty_exceptions_show_locals=False,
+        add_completion=False,
+        rich_markup_mode=None,
+    )
+
+
+app = _make_app("sitlog — a situation log for conflict monitoring.")
+log_app = _make_app("Record an event as a report comes in.")
+places_app = _make_app("The gazetteer of places: list, add, alias, import.")
+actors_app = _make_app("Armed groups, forces and populations: list, add, alias.")
+app.add_typer(log_app, name="log")
+app.add_typer(places_app, name="places")
+app.add_typer(actors_app, name="actors")
+
+
+def _version(value: bool) -> None:
+    if value:
+        import sqlite3
+
+        from sitlog.store import SCHEMA_VERSION
+
+        typer.echo(f"sitlog {__version__} (schema {SCHEMA_VERSION}, SQLite {sqlite3.sqlite_version})")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[Optional[Path], typer.Option("--db", envvar="SITLOG_DB", help="Database file.")] = None,
+    tz: Annotated[Optional[str], typer.Option("--tz", envvar="SITLOG_TZ", help="Report time zone (IANA name).")] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show versions and exit.")
+    ] = False,
+) -> None:
+    """sitlog — a situation log for conflict monitoring."""
+    from sitlog.timeparse import parse_now, report_zone
+
+    zone = report_zone(tz)
+    ctx.obj = Session(db_path=db or default_db(), tz=zone, now=parse_now(os.environ.get("SITLOG_NOW"), zone))
+
+
+# --- recording -------------------------------------------------------------------------------------
+
+AtOpt = Annotated[Optional[str], typer.Option("--at", help="When it happened (default now; a date = day precision).")]
+SourceOpt = Annotated[Optional[str], typer.Option("--source", help="Where the report came from.")]
+GradeOpt = Annotated[Optional[str], typer.Option("--grade", help="Admiralty grade A1..F6.")]
+ClaimedOpt = Annotated[bool, typer.Option("--claimed", help="A party's claim, not an assessment.")]
+ClaimedByOpt = Annotated[Optional[str], typer.Option("--claimed-by", help="Whose claim (implies --claimed).")]
+NoteOpt = Annotated[Optional[str], typer.Option("--note", help="Free text.")]
+TagOpt = Annotated[Optional[list[str]], typer.Option("--tag", help="A tag (repeatable).")]
+OperatorOpt = Annotated[
+    Optional[str], typer.Option("--operator", envvar="SITLOG_OPERATOR", help="Who records (default: login name).")
+]
+IdOpt = Annotated[Optional[str], typer.Option("--id", help="Client-supplied event id: makes a retry idempotent.")]
+NewPlaceOpt = Annotated[bool, typer.Option("--new-place", help="Create the place if it is unknown.")]
+PlaceArg = Annotated[str, typer.Argument(help="Place name, or 'NAME, ADMIN' to tell homonyms apart.")]
+
+
+def _common(
+    at: str | None,
+    source: str | None,
+    grade: str | None,
+    claimed: bool,
+    claimed_by: str | None,
+    note: str | None,
+    tag: list[str] | None,
+    operator: str | None,
+    event_id: str | None,
+    new_place: bool,
+    as_json: bool,
+) -> dict[str, Any]:
+    return dict(
+        at=at,
+        source=source,
+        grade=grade,
+        claimed=claimed,
+        claimed_by=claimed_by,
+        note=note,
+        tags=tag or [],
+        operator=operator_name(operator),
+        event_id=event_id,
+        new_place=new_place,
+        as_json=as_json,
+    )
+
+
+def _log(ctx: typer.Context, kind: str, place: str, common: dict[str, Any], fields: dict[str, Any]) -> None:
+    from sitlog.recording import LogRequest, record
+    from sitlog.render import dumps, message
+
+    sess = session(ctx)
+    request = LogRequest(kind=kind, place=place, fields=fields, **common)
+    result = record(sess.store(), request, sess.when(common["at"]), sess.now, sess.tz)
+    message(result.receipt)
+    if common["as_json"]:
+        sys.stdout.write(dumps(result.event.to_json(sess.tz)) + "\n")
+
+
+@log_app.command("control")
+def log_control(
+    ctx: typer.Context,
+    place: PlaceArg,
+    by: Annotated[Optional[str], typer.Option("--by", help="Who holds the place.")] = None,
+    status: Annotated[str, typer.Option("--status", help="held, contested or partial.")] = "held",
+    part: Annotated[Optional[str], typer.Option("--part", help="Part of the town, e.g. south.")] = None,
+    against: Annotated[Optional[list[str]], typer.Option("--against", help="Who contests it (repeatable).")] = None,
+    at: AtOpt = None,
+    source: SourceOpt = None,
+    grade: GradeOpt = None,
+    claimed: ClaimedOpt = False,
+    claimed_by: ClaimedByOpt = None,
+    note: NoteOpt = None,
+    tag: TagOpt = None,
+    operator: OperatorOpt = None,
+    event_id: IdOpt = None,
+    new_place: NewPlaceOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """A place taken, held, contested or partly held."""
+    common = _common(at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json)
+    _log(ctx, "control", place, common, dict(by=by, status=status, part=part, against=against or []))
+
+
+@log_app.command("clash")
+def log_clash(
+    ctx: typer.Context,
+    place: PlaceArg,
+    actor: Annotated[Optional[list[str]], typer.Option("--actor", help="A party (repeat: at least two).")] = None,
+    outcome: Annotated[Optional[str], typer.Option("--outcome", help="How it ended, if known.")] = None,
+    at: AtOpt = None,
+    source: SourceOpt = None,
+    grade: GradeOpt = None,
+    claimed: ClaimedOpt = False,
+    claimed_by: ClaimedByOpt = None,
+    note: NoteOpt = None,
+    tag: TagOpt = None,
+    operator: OperatorOpt = None,
+    event_id: IdOpt = None,
+    new_place: NewPlaceOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fighting between two or more actors."""
+    common = _common(at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json)
+    _log(ctx, "clash", place, common, dict(actors=actor or [], outcome=outcome))
+
+
+@log_app.command("casualties")
+def log_casualties(
+    ctx: typer.Context,
+    place: PlaceArg,
+    killed: Annotated[Optional[str], typer.Option("--killed", help="Q: 7, 10-15, 40+, several, dozens…")] = None,
+    injured: Annotated[Optional[str], typer.Option("--injured", help="Q, as for --killed.")] = None,
+    captured: Annotated[Optional[str], typer.Option("--captured", help="Q, as for --killed.")] = None,
+    side: Annotated[Optional[str], typer.Option("--side", help="ACTOR, civilians or unknown.")] = None,
+    person: Annotated[Optional[str], typer.Option("--person", help="A named individual.")] = None,
+    role: Annotated[Optional[str], typer.Option("--role", help="The person's role.")] = None,
+    at: AtOpt = None,
+    source: SourceOpt = None,
+    grade: GradeOpt = None,
+    claimed: ClaimedOpt = False,
+    claimed_by: ClaimedByOpt = None,
+    note: NoteOpt = None,
+    tag: TagOpt = None,
+    operator: OperatorOpt = None,
+    event_id: IdOpt = None,
+    new_place: NewPlaceOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """People killed, injured or captured (vague figures kept as reported)."""
+    common = _common(at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json)
+    fields = dict(killed=killed, injured=injured, captured=captured, side=side, person=person, role=role)
+    _log(ctx, "casualties", place, common, fields)
+
+
+@log_app.command("strike")
+def log_strike(
+    ctx: typer.Context,
+    place: PlaceArg,
+    by: Annotated[Optional[str], typer.Option("--by", help="Who struck.")] = None,
+    means: Annotated[Optional[str], typer.Option("--means", help="air, drone, artillery, missile, other.")] = None,
+    at: AtOpt = None,
+    source: SourceOpt = None,
+    grade: GradeOpt = None,
+    claimed: ClaimedOpt = False,
+    claimed_by: ClaimedByOpt = None,
+    note: NoteOpt = None,
+    tag: TagOpt = None,
+    operator: OperatorOpt = None,
+    event_id: IdOpt = None,
+    new_place: NewPlaceOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """An air, drone, artillery or missile strike."""
+    common = _common(at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json)
+    _log(ctx, "strike", place, common, dict(by=by, means=means))
+
+
+@log_app.command("displacement")
+def log_displacement(
+    ctx: typer.Context,
+    place: PlaceArg,
+    people: Annotated[Optional[str], typer.Option("--people", help="Q people displaced.")] = None,
+    families: Annotated[Optional[str], typer.Option("--families", help="Q families displaced.")] = None,
+    to: Annotated[Optional[str], typer.Option("--to", help="Where they went (a place).")] = None,
+    at: AtOpt = None,
+    source: SourceOpt = None,
+    grade: GradeOpt = None,
+    claimed: ClaimedOpt = False,
+    claimed_by: ClaimedByOpt = None,
+    note: NoteOpt = None,
+    tag: TagOpt = None,
+    operator: OperatorOpt = None,
+    event_id: IdOpt = None,
+    new_place: NewPlaceOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """People or families fleeing."""
+    common = _common(at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json)
+    _log(ctx, "displacement", place, common, dict(people=people, families=families, to=to))
+
+
+# --- listing ---------------------------------------------------------------------------------------
+
+
+@app.command("events")
+def events_cmd(
+    ctx: typer.Context,
+    place: Annotated[Optional[str], typer.Option("--place", help="Only events at this place.")] = None,
+    actor: Annotated[Optional[str], typer.Option("--actor", help="Only events involving this actor.")] = None,
+    kind: Annotated[
+        Optional[str], typer.Option("--kind", help="control, clash, casualties, strike, displacement.")
+    ] = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=0, help="At most N events.")] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Include retracted events.")] = False,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List events in time order, filtered."""
+    from sitlog.recording import event_filter
+    from sitlog.render import events_report
+
+    sess = session(ctx)
+    store = sess.store()
+    flt = event_filter(store, sess, place, actor, kind, since, until, limit, show_all)
+    show(events_report(list(store.events(flt)), sess.tz), fmt, as_json)
+
+
+# --- gazetteer -------------------------------------------------------------------------------------
+
+
+@places_app.command("list")
+def places_list(
+    ctx: typer.Context,
+    query: Annotated[Optional[str], typer.Argument(help="Part of a name (any spelling).")] = None,
+    admin1: Annotated[Optional[str], typer.Option("--admin1", help="Only places in this governorate.")] = None,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List known places."""
+    from sitlog.render import places_report
+
+    show(places_report(session(ctx).store().list_places(query, admin1)), fmt, as_json)
+
+
+@places_app.command("add")
+def places_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Canonical name.")],
+    alias: Annotated[Optional[list[str]], typer.Option("--alias", help="Another spelling (repeatable).")] = None,
+    admin1: Annotated[Optional[str], typer.Option("--admin1", help="Governorate.")] = None,
+    admin2: Annotated[Optional[str], typer.Option("--admin2", help="District.")] = None,
+    admin3: Annotated[Optional[str], typer.Option("--admin3", help="Sub-district.")] = None,
+    pcode: Annotated[Optional[str], typer.Option("--pcode", help="OCHA P-code.")] = None,
+    lat: Annotated[Optional[float], typer.Option("--lat", help="Latitude (WGS84).")] = None,
+    lon: Annotated[Optional[float], typer.Option("--lon", help="Longitude (WGS84).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a place to the gazetteer."""
+    from sitlog.model import check_coordinates
+    from sitlog.render import dumps, message
+
+    check_coordinates(lat, lon)
+    sess = session(ctx)
+    store = sess.store()
+    with store.transaction():
+        place = store.add_place(name, alias or [], admin1, admin2, admin3, pcode, lat, lon, "operator", sess.now)
+    message(f"added place {place.label()} (id {place.id})")
+    if as_json:
+        sys.stdout.write(dumps(place.to_json()) + "\n")
+
+
+@places_app.command("alias")
+def places_alias(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A known place.")],
+    alias: Annotated[str, typer.Argument(help="The other spelling.")],
+) -> None:
+    """Add another spelling of a place."""
+    from sitlog.render import message
+
+    store = session(ctx).store()
+    with store.transaction():
+        place = store.add_place_alias(store.resolve_place(name).item, alias)
+    message(f"{alias} now names {place.label()}")
+
+
+@places_app.command("import")
+def places_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV (name, aliases, admin1…, lat, lon) or JSONL of places.")],
+) -> None:
+    """Add many places at once (all or nothing)."""
+    from sitlog.recording import import_places
+    from sitlog.render import message
+
+    sess = session(ctx)
+    added = import_places(sess.store(), file, sess.now)
+    message(f"added {added} places from {file}")
+
+
+@actors_app.command("list")
+def actors_list(
+    ctx: typer.Context,
+    query: Annotated[Optional[str], typer.Argument(help="Part of a name.")] = None,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List known actors."""
+    from sitlog.render import actors_report
+
+    show(actors_report(session(ctx).store().list_actors(query)), fmt, as_json)
+
+
+@actors_app.command("add")
+def actors_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Canonical name.")],
+    alias: Annotated[Optional[list[str]], typer.Option("--alias", help="Another name (repeatable).")] = None,
+    actor_type: Annotated[
+        str, typer.Option("--type", help="state, rebel, militia, external, civilians, other.")
+    ] = "other",
+    parent: Annotated[Optional[str], typer.Option("--parent", help="The actor this one belongs to.")] = None,
+    side: Annotated[Optional[str], typer.Option("--side", help="Side or coalition.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add an actor."""
+    from sitlog.model import ActorType, parse_enum
+    from sitlog.render import dumps, message
+
+    kind = parse_enum(ActorType, actor_type, "--type")
+    sess = session(ctx)
+    store = sess.store()
+    with store.transaction():
+        parent_actor = store.resolve_actor(parent).item if parent else None
+        actor = store.add_actor(name, alias or [], kind, parent_actor, side, sess.now)
+    message(f"added actor {actor.name} ({actor.type.value})")
+    if as_json:
+        sys.stdout.write(dumps(actor.to_json()) + "\n")
+
+
+@actors_app.command("alias")
+def actors_alias(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A known actor.")],
+    alias: Annotated[str, typer.Argument(help="The other name.")],
+) -> None:
+    """Add another name of an actor."""
+    from sitlog.render import message
+
+    store = session(ctx).store()
+    with store.transaction():
+        actor = store.add_actor_alias(store.resolve_actor(name).item, alias)
+    message(f"{alias} now names {actor.name}")
+
+
+def main() -> None:
+    """The console-script entry point."""
+    app()

@@ -1,0 +1,106 @@
+"""What every command module shares: the session (db, zone, clock), option aliases, output switches."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+if TYPE_CHECKING:
+    from sitlog.model import When
+    from sitlog.render import Format, Report
+    from sitlog.store import Store
+
+
+@dataclass
+class Session:
+    """Read once per invocation in the app callback: where the data is, the report zone, and now."""
+
+    db_path: Path
+    tz: tzinfo
+    now: datetime
+    _store: Store | None = None
+
+    def store(self) -> Store:
+        if self._store is None:
+            from sitlog.store import Store
+
+            timeout = float(os.environ.get("SITLOG_BUSY_TIMEOUT", "5") or 5)
+            self._store = Store(self.db_path, busy_timeout=timeout)
+        return self._store
+
+    def when(self, text: str | None) -> When:
+        from sitlog.model import When
+        from sitlog.timeparse import parse_when
+
+        return When.exact(self.now) if text is None else parse_when(text, self.now, self.tz)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def default_db() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("sitlog", appauthor=False)) / "sitlog.db"
+
+
+def session(ctx: typer.Context) -> Session:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Session)
+    return obj
+
+
+def operator_name(given: str | None) -> str:
+    if given and given.strip():
+        return given.strip()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+FormatOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--format",
+        "-f",
+        envvar="SITLOG_FORMAT",
+        help="Output format: table, json, jsonl, csv, tsv, markdown.",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")]
+SinceOpt = Annotated[Optional[str], typer.Option("--since", help="From this time or date (inclusive).")]
+UntilOpt = Annotated[Optional[str], typer.Option("--until", help="Up to this time or date (a date includes its day).")]
+KnownAtOpt = Annotated[
+    Optional[str], typer.Option("--known-at", help="Answer with only what had been recorded by this time.")
+]
+
+
+def output_format(fmt: str | None, as_json: bool) -> Format:
+    from sitlog.errors import UsageError
+    from sitlog.render import Format
+
+    if as_json:
+        return Format.JSON
+    if not fmt:
+        return Format.TABLE
+    try:
+        return Format(fmt.strip().lower())
+    except ValueError:
+        allowed = ", ".join(f.value for f in Format)
+        raise UsageError(f"--format must be one of {allowed}, not {fmt!r}") from None
+
+
+def show(report: Report, fmt: str | None, as_json: bool) -> None:
+    from sitlog.render import emit
+
+    emit(report, output_format(fmt, as_json))

@@ -1,0 +1,447 @@
+"""The domain: frozen dataclasses, enums and the parse/validate functions. No I/O, no clock, no SQL."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from enum import StrEnum
+from typing import Any
+
+from sitlog.errors import InvalidInput
+
+
+class Kind(StrEnum):
+    CONTROL = "control"
+    CLASH = "clash"
+    CASUALTIES = "casualties"
+    STRIKE = "strike"
+    DISPLACEMENT = "displacement"
+
+
+class ControlStatus(StrEnum):
+    HELD = "held"
+    CONTESTED = "contested"
+    PARTIAL = "partial"
+
+
+class Means(StrEnum):
+    AIR = "air"
+    DRONE = "drone"
+    ARTILLERY = "artillery"
+    MISSILE = "missile"
+    OTHER = "other"
+
+
+class Precision(StrEnum):
+    """How exactly an event's time is known; everything coarser than ``exact`` is a date window."""
+
+    EXACT = "exact"
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+class ActorType(StrEnum):
+    STATE = "state"
+    REBEL = "rebel"
+    MILITIA = "militia"
+    EXTERNAL = "external"
+    CIVILIANS = "civilians"
+    OTHER = "other"
+
+
+def parse_enum(enum: type[Any], value: str, what: str) -> Any:
+    """``enum(value)`` with a one-line error naming the allowed values."""
+    try:
+        return enum(value.strip().lower())
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum)
+        raise InvalidInput(f"{what} must be one of {allowed}, not {value!r}") from None
+
+
+# --- quantities ---------------------------------------------------------------------------------
+
+# Vague words as reported, with the conservative lower bound ACLED codes them by.
+QUANTITY_WORDS: dict[str, int] = {
+    "a few": 2,
+    "few": 2,
+    "several": 3,
+    "some": 2,
+    "tens": 10,
+    "dozens": 12,
+    "scores": 20,
+    "hundreds": 100,
+    "thousands": 1000,
+}
+_RANGE = re.compile(r"^(\d+)\s*(?:-|–|to)\s*(\d+)$")
+_AT_LEAST = re.compile(r"^(\d+)\s*\+$")
+_MAX_QUANTITY = 100_000_000
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A reported count: ``low`` is conservative, ``high`` is ``None`` when unknown, ``text`` as reported."""
+
+    low: int
+    high: int | None
+    text: str
+
+    @classmethod
+    def parse(cls, text: str) -> Quantity:
+        raw = text.strip()
+        lowered = re.sub(r"\s+", " ", raw.lower().replace(",", ""))
+        if not lowered:
+            raise InvalidInput("a quantity cannot be empty")
+        if lowered.isdigit():
+            n = _checked(int(lowered), raw)
+            return cls(n, n, raw)
+        if m := _RANGE.match(lowered):
+            low, high = _checked(int(m[1]), raw), _checked(int(m[2]), raw)
+            if low > high:
+                raise InvalidInput(f"quantity range {raw!r} runs backwards (low > high)")
+            return cls(low, high, raw)
+        if m := _AT_LEAST.match(lowered):
+            return cls(_checked(int(m[1]), raw), None, raw)
+        if lowered in QUANTITY_WORDS:
+            return cls(QUANTITY_WORDS[lowered], None, raw)
+        words = ", ".join(w for w in QUANTITY_WORDS if " " not in w)
+        raise InvalidInput(
+            f"bad quantity {raw!r}: use a number (7), a range (10-15), a lower bound (40+) or one of {words}"
+        )
+
+    @classmethod
+    def exact(cls, n: int) -> Quantity:
+        return cls(n, n, str(n))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high, "text": self.text}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Quantity:
+        return cls(int(data["low"]), None if data.get("high") is None else int(data["high"]), str(data["text"]))
+
+
+def _checked(n: int, raw: str) -> int:
+    if n > _MAX_QUANTITY:
+        raise InvalidInput(f"quantity {raw!r} is implausibly large")
+    return n
+
+
+@dataclass(frozen=True)
+class Range:
+    """A sum of quantities: ``high`` is unknown (None) as soon as one part's high is unknown."""
+
+    low: int = 0
+    high: int | None = 0
+
+    def add(self, q: Quantity | Range | None) -> Range:
+        if q is None:
+            return self
+        high = None if self.high is None or q.high is None else self.high + q.high
+        return Range(self.low + q.low, high)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high}
+
+
+# --- grading --------------------------------------------------------------------------------------
+
+RELIABILITY = {
+    "A": "completely reliable",
+    "B": "usually reliable",
+    "C": "fairly reliable",
+    "D": "not usually reliable",
+    "E": "unreliable",
+    "F": "reliability cannot be judged",
+}
+CREDIBILITY = {
+    "1": "confirmed",
+    "2": "probably true",
+    "3": "possibly true",
+    "4": "doubtful",
+    "5": "improbable",
+    "6": "truth cannot be judged",
+}
+
+
+def parse_grade(text: str) -> str:
+    """An Admiralty grade: source reliability A-F then information credibility 1-6, e.g. ``B2``."""
+    grade = text.strip().upper()
+    if len(grade) != 2 or grade[0] not in RELIABILITY or grade[1] not in CREDIBILITY:
+        raise InvalidInput(f"grade must be A1..F6 (reliability A-F, credibility 1-6), not {text!r}")
+    return grade
+
+
+# --- ids -------------------------------------------------------------------------------------------
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$")
+
+
+def new_event_id(now: datetime) -> str:
+    """A ULID: 48 bits of milliseconds since the epoch then 80 random bits, Crockford base32."""
+    millis = int(now.timestamp() * 1000)
+    value = (millis << 80) | int.from_bytes(os.urandom(10), "big")
+    chars = []
+    for _ in range(26):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def parse_client_id(text: str) -> str:
+    """A client-supplied event id: a ULID, a UUID, or a namespaced foreign id such as ``ucdp:12345``."""
+    value = text.strip()
+    if not _CLIENT_ID.match(value):
+        raise InvalidInput(f"bad event id {text!r}: letters, digits and : . _ - only, at most 128 characters")
+    return value.upper() if len(value) == 26 and all(c in _CROCKFORD for c in value.upper()) else value
+
+
+# --- places and actors ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    id: int
+    name: str
+    aliases: tuple[str, ...] = ()
+    admin1: str | None = None
+    admin2: str | None = None
+    admin3: str | None = None
+    pcode: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    source: str | None = None
+
+    def label(self) -> str:
+        """The name with the admin units that tell homonyms apart."""
+        units = [u for u in (self.admin2, self.admin1) if u]
+        return f"{self.name} ({', '.join(units)})" if units else self.name
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "admin1": self.admin1,
+            "admin2": self.admin2,
+            "admin3": self.admin3,
+            "pcode": self.pcode,
+            "lat": self.lat,
+            "lon": self.lon,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int
+    name: str
+    aliases: tuple[str, ...] = ()
+    type: ActorType = ActorType.OTHER
+    parent: str | None = None
+    side: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "type": self.type.value,
+            "parent": self.parent,
+            "side": self.side,
+        }
+
+
+def check_coordinates(lat: float | None, lon: float | None) -> None:
+    if (lat is None) != (lon is None):
+        raise InvalidInput("give both --lat and --lon, or neither")
+    if lat is not None and not -90 <= lat <= 90:
+        raise InvalidInput(f"latitude {lat} is outside -90..90")
+    if lon is not None and not -180 <= lon <= 180:
+        raise InvalidInput(f"longitude {lon} is outside -180..180")
+
+
+# --- time ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class When:
+    """When an event happened: an instant (exact) or a window of dates starting on ``day``.
+
+    ``instant`` is always set (UTC) and orders events; for a window it is midnight UTC of ``day``.
+    """
+
+    instant: datetime
+    precision: Precision
+    day: date | None = None
+    end: date | None = None
+
+    @classmethod
+    def exact(cls, instant: datetime) -> When:
+        return cls(instant.astimezone(timezone.utc).replace(microsecond=0), Precision.EXACT)
+
+    @classmethod
+    def window(cls, day: date, precision: Precision, end: date | None = None) -> When:
+        start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+        return cls(start, precision, day, end if end != day else None)
+
+    def local_day(self, tz: tzinfo) -> date:
+        """The day this falls on in the report zone; a window counts on its first day in any zone."""
+        if self.day is not None:
+            return self.day
+        return self.instant.astimezone(tz).date()
+
+    def to_json(self, tz: tzinfo) -> str:
+        if self.day is not None:
+            return self.day.isoformat()
+        return rfc3339(self.instant, tz)
+
+
+def rfc3339(instant: datetime, tz: tzinfo) -> str:
+    return instant.astimezone(tz).isoformat(timespec="seconds")
+
+
+def utc_key(instant: datetime) -> str:
+    """The fixed-width sortable text form the store keeps instants in."""
+    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_utc_key(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+
+
+def day_bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    """The instants where ``day`` starts and ends in ``tz`` (DST-safe)."""
+    start = datetime(day.year, day.month, day.day, tzinfo=tz)
+    nxt = day + timedelta(days=1)
+    end = datetime(nxt.year, nxt.month, nxt.day, tzinfo=tz)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+
+
+# --- events ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """One observation at one revision. ``actors`` holds names, the principal first."""
+
+    id: str
+    kind: Kind
+    place_id: int
+    place: str
+    when: When
+    actors: tuple[str, ...] = ()
+    status: ControlStatus | None = None
+    part: str | None = None
+    against: tuple[str, ...] = ()
+    outcome: str | None = None
+    killed: Quantity | None = None
+    injured: Quantity | None = None
+    captured: Quantity | None = None
+    side: str | None = None
+    person: str | None = None
+    role: str | None = None
+    means: Means | None = None
+    people: Quantity | None = None
+    families: Quantity | None = None
+    to: str | None = None
+    to_place_id: int | None = None
+    source: str | None = None
+    grade: str | None = None
+    claimed: bool = False
+    claimed_by: str | None = None
+    note: str | None = None
+    tags: tuple[str, ...] = ()
+    operator: str = ""
+    recorded_at: datetime = field(default_factory=lambda: datetime(1970, 1, 1, tzinfo=timezone.utc))
+    revision: int = 1
+    retracted: bool = False
+    reason: str | None = None
+    duplicate_of: str | None = None
+
+    @property
+    def holder(self) -> str | None:
+        return self.actors[0] if self.kind is Kind.CONTROL and self.actors else None
+
+    def content(self) -> dict[str, Any]:
+        """What the reporter said, without bookkeeping: used to tell an idempotent retry from a conflict."""
+        data = self.to_json(timezone.utc)
+        for key in ("operator", "recorded_at", "revision", "retracted", "reason", "duplicate_of", "place"):
+            data.pop(key, None)
+        return data
+
+    def with_changes(self, **changes: Any) -> Event:
+        return replace(self, **changes)
+
+    def to_json(self, tz: tzinfo) -> dict[str, Any]:
+        """The ``event`` JSON shape of SPEC.md."""
+
+        def q(value: Quantity | None) -> dict[str, Any] | None:
+            return value.to_json() if value else None
+
+        data: dict[str, Any] = {
+            "id": self.id,
+            "kind": self.kind.value,
+            "place": self.place,
+            "place_id": self.place_id,
+            "at": self.when.to_json(tz),
+            "precision": self.when.precision.value,
+        }
+        if self.when.end is not None:
+            data["at_end"] = self.when.end.isoformat()
+        data["actors"] = list(self.actors)
+        if self.kind is Kind.CONTROL:
+            data.update(status=self.status.value if self.status else None, part=self.part, against=list(self.against))
+        elif self.kind is Kind.CLASH:
+            data.update(outcome=self.outcome)
+        elif self.kind is Kind.CASUALTIES:
+            data.update(
+                killed=q(self.killed),
+                injured=q(self.injured),
+                captured=q(self.captured),
+                side=self.side,
+                person=self.person,
+                role=self.role,
+            )
+        elif self.kind is Kind.STRIKE:
+            data.update(means=self.means.value if self.means else None)
+        elif self.kind is Kind.DISPLACEMENT:
+            data.update(people=q(self.people), families=q(self.families), to=self.to)
+        data.update(
+            source=self.source,
+            grade=self.grade,
+            claimed=self.claimed,
+            claimed_by=self.claimed_by,
+            note=self.note,
+            tags=list(self.tags),
+            operator=self.operator,
+            recorded_at=rfc3339(self.recorded_at, tz),
+            revision=self.revision,
+            retracted=self.retracted,
+        )
+        if self.reason is not None:
+            data["reason"] = self.reason
+        if self.duplicate_of is not None:
+            data["duplicate_of"] = self.duplicate_of
+        return data
+
+
+def validate_event(event: Event) -> None:
+    """The rules SPEC.md sets per kind; raises InvalidInput with the first broken one."""
+    kind = event.kind
+    if kind is Kind.CONTROL and not event.actors:
+        raise InvalidInput("a control event needs --by ACTOR (who holds the place)")
+    if kind is Kind.CLASH and len(set(event.actors)) < 2:
+        raise InvalidInput("a clash needs at least two different --actor ACTOR")
+    if kind is Kind.CASUALTIES and not (event.killed or event.injured or event.captured):
+        raise InvalidInput("casualties need at least one of --killed, --injured, --captured")
+    if kind is Kind.STRIKE and not event.actors:
+        raise InvalidInput("a strike needs --by ACTOR (who struck)")
+    if kind is Kind.DISPLACEMENT and not (event.people or event.families):
+        raise InvalidInput("displacement needs --people Q or --families Q")
+    if event.role and not event.person:
+        raise InvalidInput("--role describes a --person; give the person too")
