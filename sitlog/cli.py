@@ -8,58 +8,26 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from typer.core import TyperGroup
 
 from sitlog import __version__
 from sitlog.cli_common import (
     FormatOpt,
     JsonOpt,
+    KnownAtOpt,
     Session,
     SinceOpt,
     UntilOpt,
+    app,
     default_db,
+    make_app,
     operator_name,
     session,
     show,
 )
-from sitlog.errors import SitlogError
 
-
-class SitlogGroup(TyperGroup):
-    """The only exit point for errors: a SitlogError becomes ``Error: …`` on stderr and its exit code."""
-
-    def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except SitlogError as exc:
-            from sitlog.render import message
-
-            message(f"Error: {exc.message}")
-            raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            sys.stderr.write("Interrupted\n")
-            raise typer.Exit(130) from None
-        finally:
-            obj = ctx.obj
-            if isinstance(obj, Session) and ctx.parent is None:
-                obj.close()
-
-
-def _make_app(help_text: str) -> typer.Typer:
-    return typer.Typer(
-        cls=SitlogGroup,
-        help=help_text,
-        no_args_is_help=True,
-        pretty_exceptions_show_locals=False,
-        add_completion=False,
-        rich_markup_mode=None,
-    )
-
-
-app = _make_app("sitlog — a situation log for conflict monitoring.")
-log_app = _make_app("Record an event as a report comes in.")
-places_app = _make_app("The gazetteer of places: list, add, alias, import.")
-actors_app = _make_app("Armed groups, forces and populations: list, add, alias.")
+log_app = make_app("Record an event as a report comes in.")
+places_app = make_app("The gazetteer of places: list, add, alias, import.")
+actors_app = make_app("Armed groups, forces and populations: list, add, alias.")
 app.add_typer(log_app, name="log")
 app.add_typer(places_app, name="places")
 app.add_typer(actors_app, name="actors")
@@ -286,6 +254,7 @@ def events_cmd(
     until: UntilOpt = None,
     limit: Annotated[Optional[int], typer.Option("--limit", min=0, help="At most N events.")] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Include retracted events.")] = False,
+    known_at: KnownAtOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -295,7 +264,7 @@ def events_cmd(
 
     sess = session(ctx)
     store = sess.store()
-    flt = event_filter(store, sess, place, actor, kind, since, until, limit, show_all)
+    flt = event_filter(store, sess, place, actor, kind, since, until, limit, show_all, known_at)
     show(events_report(list(store.events(flt)), sess.tz), fmt, as_json)
 
 
@@ -425,6 +394,10 @@ def actors_alias(
     with store.transaction():
         actor = store.add_actor_alias(store.resolve_actor(name).item, alias)
     message(f"{alias} now names {actor.name}")
+
+
+# Command modules register themselves on ``app`` when imported.
+from sitlog import cli_corrections, cli_exchange, cli_reports  # noqa: E402,F401
 
 
 def main() -> None:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
+from typer.core import TyperGroup
+
+from sitlog.errors import SitlogError
 
 if TYPE_CHECKING:
     from sitlog.model import When
@@ -104,3 +108,36 @@ def show(report: Report, fmt: str | None, as_json: bool) -> None:
     from sitlog.render import emit
 
     emit(report, output_format(fmt, as_json))
+
+
+class SitlogGroup(TyperGroup):
+    """The only exit point for errors: a SitlogError becomes ``Error: …`` on stderr and its exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SitlogError as exc:
+            from sitlog.render import message
+
+            message(f"Error: {exc.message}")
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            sys.stderr.write("Interrupted\n")
+            raise typer.Exit(130) from None
+        finally:
+            if isinstance(ctx.obj, Session) and ctx.parent is None:
+                ctx.obj.close()
+
+
+def make_app(help_text: str) -> typer.Typer:
+    return typer.Typer(
+        cls=SitlogGroup,
+        help=help_text,
+        no_args_is_help=True,
+        pretty_exceptions_show_locals=False,
+        add_completion=False,
+        rich_markup_mode=None,
+    )
+
+
+app = make_app("sitlog — a situation log for conflict monitoring.")

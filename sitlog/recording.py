@@ -218,6 +218,7 @@ def event_filter(
     until: str | None,
     limit: int | None,
     include_retracted: bool = False,
+    known_at: str | None = None,
 ) -> EventFilter:
     """The shared report filters, names resolved (an unknown place or actor is exit 4)."""
     from sitlog.store import EventFilter
@@ -231,6 +232,7 @@ def event_filter(
         until=until_instant(sess.when(until), sess.tz) if until else None,
         limit=limit,
         include_retracted=include_retracted,
+        known_at=sess.when(known_at).instant if known_at else None,
     )
 
 

@@ -167,6 +167,7 @@ class EventFilter:
     until: datetime | None = None
     limit: int | None = None
     include_retracted: bool = False
+    known_at: datetime | None = None
 
 
 def _q(value: Quantity | None) -> str | None:
@@ -517,12 +518,12 @@ class Store:
         )
         return event
 
-    _EVENT_SELECT = (
+    EVENT_SELECT = (
         f"SELECT r.seq, {', '.join('r.' + c.strip() for c in _REVISION_COLUMNS.split(','))}, p.name, tp.name "
         "FROM revisions r JOIN places p ON p.id = r.place_id LEFT JOIN places tp ON tp.id = r.to_place_id"
     )
 
-    def _event_from_row(self, row: Sequence[Any]) -> Event:
+    def event_from_row(self, row: Sequence[Any]) -> Event:
         actors = self.actors_by_id()
 
         def names(text: str) -> tuple[str, ...]:
@@ -599,31 +600,49 @@ class Store:
             raise NotFound(f"no event with id {id_or_prefix!r}")
         if len(ids) > 1:
             raise InvalidInput(f"id prefix {id_or_prefix!r} matches several events: {', '.join(ids)}", ids)
-        row = self.conn.execute(f"{self._EVENT_SELECT} JOIN events e ON e.seq = r.seq WHERE e.event_id = ?", (ids[0],))
-        return self._event_from_row(row.fetchone())
+        row = self.conn.execute(f"{self.EVENT_SELECT} JOIN events e ON e.seq = r.seq WHERE e.event_id = ?", (ids[0],))
+        return self.event_from_row(row.fetchone())
 
     def event_exists(self, event_id: str) -> Event | None:
         row = self.conn.execute(
-            f"{self._EVENT_SELECT} JOIN events e ON e.seq = r.seq WHERE e.event_id = ?", (event_id,)
+            f"{self.EVENT_SELECT} JOIN events e ON e.seq = r.seq WHERE e.event_id = ?", (event_id,)
         ).fetchone()
-        return self._event_from_row(row) if row else None
+        return self.event_from_row(row) if row else None
 
     def revisions_of(self, event_id: str) -> list[Event]:
-        rows = self.conn.execute(f"{self._EVENT_SELECT} WHERE r.event_id = ? ORDER BY r.revision", (event_id,))
-        return [self._event_from_row(r) for r in rows]
+        rows = self.conn.execute(f"{self.EVENT_SELECT} WHERE r.event_id = ? ORDER BY r.revision", (event_id,))
+        return [self.event_from_row(r) for r in rows]
+
+    @staticmethod
+    def heads(known_at: datetime | None) -> tuple[str, list[Any]]:
+        """A FROM-clause source shaped like the ``events`` table, aliased ``e``.
+
+        Without ``known_at`` it is the ``events`` head table; with it, each event's latest revision
+        recorded by then (events first recorded later are absent): "what did we know then".
+        """
+        if known_at is None:
+            return "events e", []
+        sql = (
+            "(SELECT h.event_id, h.seq, h.kind, h.place_id, h.at_utc, h.at_date, h.retracted FROM revisions h "
+            "WHERE h.seq = (SELECT max(h2.seq) FROM revisions h2 WHERE h2.event_id = h.event_id "
+            "AND h2.recorded_at <= ?)) e"
+        )
+        return sql, [utc_key(known_at)]
 
     def events(self, flt: EventFilter) -> Iterator[Event]:
         """Head revisions matching ``flt``, in time order (then recording order)."""
         where, params = self._filter_sql(flt)
+        source, source_params = self.heads(flt.known_at)
+        params = source_params + params
         sql = (
-            f"{self._EVENT_SELECT} JOIN events e ON e.seq = r.seq "
+            f"{self.EVENT_SELECT} JOIN {source} ON e.seq = r.seq "
             f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY e.at_utc, e.seq"
         )
         if flt.limit is not None:
             sql += " LIMIT ?"
             params.append(flt.limit)
         for row in self.conn.execute(sql, params):
-            yield self._event_from_row(row)
+            yield self.event_from_row(row)
 
     def _filter_sql(self, flt: EventFilter) -> tuple[list[str], list[Any]]:
         where: list[str] = []

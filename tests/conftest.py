@@ -1,0 +1,86 @@
+"""Shared fixtures: a fresh database per test, the CLI run in-process or as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from sitlog.cli import app
+
+# Reports and receipts are reproducible: the clock and zone are pinned for every test.
+NOW = "2024-11-28T12:00:00+00:00"
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "sitlog.db"
+
+
+@pytest.fixture
+def env(db: Path) -> dict[str, str]:
+    return {
+        "SITLOG_DB": str(db),
+        "SITLOG_NOW": NOW,
+        "SITLOG_TZ": "UTC",
+        "SITLOG_OPERATOR": "tester",
+        "COLUMNS": "200",
+        "NO_COLOR": "1",
+    }
+
+
+@pytest.fixture
+def sitlog(env: dict[str, str]) -> Callable[..., Run]:
+    """Run the CLI in-process: ``sitlog("log", "control", ...)`` → Run(exit_code, stdout, stderr)."""
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None, **extra_env: str) -> Run:
+        result = runner.invoke(app, list(args), env={**env, **extra_env}, input=input)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    return invoke
+
+
+@pytest.fixture
+def sitlog_proc(env: dict[str, str]) -> Callable[..., Run]:
+    """Run the CLI as a real subprocess (``python -m sitlog``)."""
+
+    def invoke(*args: str, input: str | None = None, **extra_env: str) -> Run:
+        proc = subprocess.run(
+            [sys.executable, "-m", "sitlog", *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env, **extra_env},
+            timeout=120,
+        )
+        return Run(proc.returncode, proc.stdout, proc.stderr)
+
+    return invoke
+
+
+@pytest.fixture
+def actors(sitlog: Callable[..., Run]) -> None:
+    """The two main parties of the seed scenario."""
+    assert sitlog("actors", "add", "HTS", "--alias", "Hayat Tahrir al-Sham", "--type", "rebel").exit_code == 0
+    assert sitlog("actors", "add", "Syrian Arab Army", "--alias", "SAA", "--type", "state").exit_code == 0
