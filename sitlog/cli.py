@@ -11,11 +11,22 @@ import typer
 
 from sitlog import __version__
 from sitlog.cli_common import (
+    AtOpt,
+    ClaimedByOpt,
+    ClaimedOpt,
     FormatOpt,
+    GradeOpt,
+    IdOpt,
     JsonOpt,
     KnownAtOpt,
+    NewPlaceOpt,
+    NoteOpt,
+    OperatorOpt,
+    PlaceArg,
     Session,
     SinceOpt,
+    SourceOpt,
+    TagOpt,
     UntilOpt,
     app,
     default_db,
@@ -60,20 +71,6 @@ def root(
 
 
 # --- recording -------------------------------------------------------------------------------------
-
-AtOpt = Annotated[Optional[str], typer.Option("--at", help="When it happened (default now; a date = day precision).")]
-SourceOpt = Annotated[Optional[str], typer.Option("--source", help="Where the report came from.")]
-GradeOpt = Annotated[Optional[str], typer.Option("--grade", help="Admiralty grade A1..F6.")]
-ClaimedOpt = Annotated[bool, typer.Option("--claimed", help="A party's claim, not an assessment.")]
-ClaimedByOpt = Annotated[Optional[str], typer.Option("--claimed-by", help="Whose claim (implies --claimed).")]
-NoteOpt = Annotated[Optional[str], typer.Option("--note", help="Free text.")]
-TagOpt = Annotated[Optional[list[str]], typer.Option("--tag", help="A tag (repeatable).")]
-OperatorOpt = Annotated[
-    Optional[str], typer.Option("--operator", envvar="SITLOG_OPERATOR", help="Who records (default: login name).")
-]
-IdOpt = Annotated[Optional[str], typer.Option("--id", help="Client-supplied event id: makes a retry idempotent.")]
-NewPlaceOpt = Annotated[bool, typer.Option("--new-place", help="Create the place if it is unknown.")]
-PlaceArg = Annotated[str, typer.Argument(help="Place name, or 'NAME, ADMIN' to tell homonyms apart.")]
 
 
 def _common(

@@ -88,6 +88,21 @@ KnownAtOpt = Annotated[
     Optional[str], typer.Option("--known-at", help="Answer with only what had been recorded by this time.")
 ]
 
+# Options every ``log`` command (and ``amend``) takes.
+AtOpt = Annotated[Optional[str], typer.Option("--at", help="When it happened (default now; a date = day precision).")]
+SourceOpt = Annotated[Optional[str], typer.Option("--source", help="Where the report came from.")]
+GradeOpt = Annotated[Optional[str], typer.Option("--grade", help="Admiralty grade A1..F6.")]
+ClaimedOpt = Annotated[bool, typer.Option("--claimed", help="A party's claim, not an assessment.")]
+ClaimedByOpt = Annotated[Optional[str], typer.Option("--claimed-by", help="Whose claim (implies --claimed).")]
+NoteOpt = Annotated[Optional[str], typer.Option("--note", help="Free text.")]
+TagOpt = Annotated[Optional[list[str]], typer.Option("--tag", help="A tag (repeatable).")]
+OperatorOpt = Annotated[
+    Optional[str], typer.Option("--operator", envvar="SITLOG_OPERATOR", help="Who records (default: login name).")
+]
+IdOpt = Annotated[Optional[str], typer.Option("--id", help="Client-supplied event id: makes a retry idempotent.")]
+NewPlaceOpt = Annotated[bool, typer.Option("--new-place", help="Create the place if it is unknown.")]
+PlaceArg = Annotated[str, typer.Argument(help="Place name, or 'NAME, ADMIN' to tell homonyms apart.")]
+
 
 def output_format(fmt: str | None, as_json: bool) -> Format:
     from sitlog.errors import UsageError
