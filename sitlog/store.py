@@ -6,15 +6,12 @@ import json
 import os
 import sqlite3
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
+from typing import TYPE_CHECKING, Any
 
 from sitlog import gazetteer
 from sitlog.errors import Busy, InvalidInput, NotFound, StorageError
@@ -33,7 +30,54 @@ from sitlog.model import (
     utc_key,
 )
 
-MIGRATIONS = Migrations("sitlog")
+if TYPE_CHECKING:
+    import sqlite_utils
+
+
+class _MigrationSet:
+    """Migration functions in order, applied through sqlite-utils ``Migrations`` when any is pending.
+
+    Importing sqlite-utils costs ~50 ms, more than a whole ``log`` command's own work, so an
+    up-to-date database is checked with one plain query and sqlite-utils is imported only to migrate.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.functions: list[Callable[[sqlite_utils.Database], None]] = []
+
+    def __call__(self) -> Callable[[Callable[[sqlite_utils.Database], None]], Callable[[sqlite_utils.Database], None]]:
+        def register(fn: Callable[[sqlite_utils.Database], None]) -> Callable[[sqlite_utils.Database], None]:
+            self.functions.append(fn)
+            return fn
+
+        return register
+
+    @property
+    def names(self) -> list[str]:
+        return [fn.__name__ for fn in self.functions]
+
+    def applied(self, conn: sqlite3.Connection) -> list[str]:
+        try:
+            rows = conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", (self.name,)
+            ).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return []
+            raise
+        return [r[0] for r in rows]
+
+    def apply(self, conn: sqlite3.Connection) -> None:
+        import sqlite_utils
+        from sqlite_utils.migrations import Migrations
+
+        migrations = Migrations(self.name)
+        for fn in self.functions:
+            migrations()(fn)
+        migrations.apply(sqlite_utils.Database(conn))
+
+
+MIGRATIONS = _MigrationSet("sitlog")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -147,7 +191,7 @@ def m002_syria_pack(db: sqlite_utils.Database) -> None:
     _load_pack(db.conn)
 
 
-SCHEMA_VERSION = len(MIGRATIONS._migrations)
+SCHEMA_VERSION = len(MIGRATIONS.functions)
 
 _REVISION_COLUMNS = (
     "event_id, revision, kind, place_id, at_utc, precision, at_date, at_end, actor_ids, against_ids, status, "
@@ -184,7 +228,6 @@ class Store:
     def __init__(self, path: Path, busy_timeout: float = 5.0) -> None:
         self.path = path
         self.conn = _connect(path, busy_timeout)
-        self.db = sqlite_utils.Database(self.conn)
         self._actor_cache: dict[int, Actor] | None = None
         self._migrate()
 
@@ -193,11 +236,11 @@ class Store:
     def _migrate(self) -> None:
         try:
             self.conn.execute("PRAGMA journal_mode=WAL")
-            tables = set(self.db.table_names())
-            applied = {m.name for m in MIGRATIONS.applied(self.db)}
+            tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            applied = set(MIGRATIONS.applied(self.conn))
             if tables and "_sqlite_migrations" not in tables:
                 raise StorageError(f"{self.path} is an SQLite database but not a sitlog one")
-            known = {m.name for m in MIGRATIONS._migrations}
+            known = set(MIGRATIONS.names)
             if applied - known:
                 raise StorageError(
                     f"{self.path} has schema version {len(applied)}, newer than this sitlog ({SCHEMA_VERSION}); "
@@ -205,7 +248,7 @@ class Store:
                 )
             if len(applied) < len(known):
                 with self.transaction():
-                    MIGRATIONS.apply(self.db)
+                    MIGRATIONS.apply(self.conn)
         except sqlite3.DatabaseError as exc:
             raise _storage_error(exc, self.path) from None
 
@@ -214,7 +257,7 @@ class Store:
 
     @property
     def schema_version(self) -> int:
-        return len(MIGRATIONS.applied(self.db))
+        return len(MIGRATIONS.applied(self.conn))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
