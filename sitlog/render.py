@@ -17,7 +17,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    from sitlog.corrections import Correction, FieldChange, UndoPlan
     from sitlog.model import Actor, Event, Place
+    from sitlog.store_revisions import ChangeSet
 
 TERMINAL_ROW_CAP = 200
 
@@ -224,3 +226,82 @@ def places_report(places: list[Place]) -> Report:
 def actors_report(actors: list[Actor]) -> Report:
     rows = [[a.id, a.name, "; ".join(a.aliases), a.type.value, a.parent, a.side] for a in actors]
     return Report([a.to_json() for a in actors], [Table(("id", "name", "aliases", "type", "parent", "side"), rows)])
+
+# --- corrections: show, revision diffs, undo plans (issue 4) ---------------------------------------
+
+
+def change_value(value: Any) -> str:
+    """A JSON field value as a person reads it in a diff: quantities by their text, lists joined."""
+    if value is None or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict) and "text" in value:
+        return str(value["text"])
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def change_text(change: FieldChange) -> str:
+    return f"{change.field}: {change_value(change.old)} → {change_value(change.new)}"
+
+
+def show_report(
+    head: Event, history: Sequence[tuple[Event, ChangeSet | None, Sequence[FieldChange]]] | None, tz: tzinfo
+) -> Report:
+    """``show``: the event field by field; with ``history``, every revision and what it changed."""
+    data = head.to_json(tz)
+    title = f"event {head.id} (revision {head.revision})"
+    if head.retracted:
+        title += f" — RETRACTED: {head.reason or 'no reason given'}"
+    rows = [[key, change_value(value)] for key, value in data.items()]
+    event_table = Table(("field", "value"), rows, title, struck=set(range(len(rows))) if head.retracted else set())
+    if history is None:
+        return Report(data, [event_table])
+    records: list[dict[str, Any]] = []
+    diff_rows: list[list[Any]] = []
+    for event, changeset, changes in history:
+        record = event.to_json(tz)
+        record["changeset"] = changeset.id if changeset else None
+        record["command"] = changeset.command if changeset else None
+        record["changes"] = [{"field": c.field, "old": c.old, "new": c.new} for c in changes]
+        records.append(record)
+        when = record["recorded_at"]
+        command = changeset.command if changeset else ""
+        lines = [change_text(c) for c in changes] or (["created"] if event.revision == 1 else ["(no change)"])
+        for i, line in enumerate(lines):
+            meta = [event.revision, when, event.operator, command, event.reason] if i == 0 else ["", "", "", "", ""]
+            diff_rows.append([*meta, line])
+    diff_table = Table(("rev", "recorded_at", "operator", "command", "reason", "change"), diff_rows, "revisions")
+    return Report({"event": data, "revisions": records}, [event_table, diff_table], records=records)
+
+
+def undo_plan_lines(plan: UndoPlan, tz: tzinfo) -> list[str]:
+    """What an undo will do (or did), one line per event, for stderr."""
+    from sitlog.corrections import changes_between, describe_changeset
+
+    lines = [f"undo {describe_changeset(plan.target, tz)}:"]
+    for revert in plan.reverts:
+        event = revert.current
+        head = f"  {event.id} {event.kind.value} at {event.place} ({describe(event)})"
+        if revert.restores is None:
+            lines.append(f"{head}: retract it (this change set logged it)")
+        else:
+            diff = "; ".join(change_text(c) for c in changes_between(event, revert.restored, tz))
+            lines.append(f"{head}: back to revision {revert.restores} — {diff}")
+    if not plan.reverts:
+        lines.append("  (its events already read as before it; the undo only records that)")
+    return lines
+
+
+def correction_receipt(verb: str, correction: Correction, tz: tzinfo) -> str:
+    """The stderr line after amend/retract: what was written, and what changed."""
+    from sitlog.corrections import changes_between
+
+    event = correction.event
+    resolved = f" [{'; '.join(correction.notes)}]" if correction.notes else ""
+    if not correction.written:
+        return f"{event.id} already reads so (revision {event.revision}); nothing recorded{resolved}"
+    diff = "; ".join(change_text(c) for c in changes_between(correction.previous, event, tz))
+    return f"{verb} {event.id} → revision {event.revision}: {diff}{resolved}"
