@@ -21,8 +21,8 @@ def revision_rows(db: Path) -> list[tuple[Any, ...]]:
         return conn.execute("SELECT * FROM revisions ORDER BY seq").fetchall()
 
 
-def logged(sitlog: Sitlog, *args: str) -> dict[str, Any]:
-    run = sitlog("log", *args, "--json")
+def logged(sitlog: Sitlog, *args: str, **env: str) -> dict[str, Any]:
+    run = sitlog("log", *args, "--json", **env)
     assert run.exit_code == 0, run.stderr
     event: dict[str, Any] = run.json()
     return event
