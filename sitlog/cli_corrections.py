@@ -138,8 +138,9 @@ def undo_cmd(
     "Last" is the most recent change set of this operator that has not been undone yet. Events it
     logged are retracted, events it amended or retracted get their previous content back; nothing is
     deleted and the undo itself is recorded, so `undo` run again re-applies what was reverted.
-    A change that later changes to the same events sit on top of is refused (exit 3): undo those first.
-    Asks for confirmation on a terminal; without one, pass --yes (or --dry-run to look).
+    If later changes to the same events sit on top of it, undo refuses (exit 3): undo those first.
+    Places and actors added along the way stay. Asks for confirmation on a terminal; without one,
+    pass --yes (or --dry-run to look).
     """
     from sitlog.corrections import undo
     from sitlog.errors import UsageError

@@ -157,17 +157,32 @@ def amended(
     ``changes`` holds only the options given; an empty string (or list of them) clears a field.
     The bookkeeping fields (revision, operator, recorded_at, reason) are left to the caller.
     """
-    from sitlog.recording import resolve_or_create_place
-
     kind = parse_enum(Kind, changes["kind"], "--kind") if "kind" in changes else head.kind
     check_options(kind, changes)
     event = head if kind is head.kind else head.with_changes(kind=kind, **_KIND_FIELDS)
     if kind is Kind.CONTROL and event.status is None:
         event = event.with_changes(status=ControlStatus.HELD)
-    update: dict[str, Any] = {}
-    c = changes
-
     # Cheap checks first, so a bad figure fails before any name is looked up.
+    update = _parsed_values(changes)
+    if "at" in changes and when is not None:
+        update["when"] = when
+    update.update(_resolved_names(store, changes, now, notes))
+    if changes.get("unretract"):
+        update.update(retracted=False, duplicate_of=None)
+    event = event.with_changes(**update)
+    if event.kind is Kind.CONTROL:
+        # "held" means the whole place: saying so drops a part; naming a part of a held place makes it partial.
+        if "status" in changes and event.status is ControlStatus.HELD and "part" not in changes:
+            event = event.with_changes(part=None)
+        elif event.part and event.status is ControlStatus.HELD:
+            event = event.with_changes(status=ControlStatus.PARTIAL)
+    validate_event(event)
+    return event
+
+
+def _parsed_values(c: dict[str, Any]) -> dict[str, Any]:
+    """The Event fields that come from parsing an option's text alone: figures, grade, enums, free text."""
+    update: dict[str, Any] = {}
     for name in _QUANTITIES:
         if name in c:
             update[name] = None if _blank(c[name]) else _quantity(c[name], KIND_OPTIONS[name][0])
@@ -192,22 +207,26 @@ def amended(
         update["claimed_by"] = None if _blank(c["claimed_by"]) else c["claimed_by"].strip()
         if update["claimed_by"]:
             update["claimed"] = True
+    return update
 
-    if "at" in c and when is not None:
-        update["when"] = when
+
+def _resolved_names(store: Store, c: dict[str, Any], now: datetime, notes: list[str]) -> dict[str, Any]:
+    """The Event fields that name places and actors, resolved as ``log`` resolves them."""
+    from sitlog.recording import resolve_or_create_place
+
+    def actors(names: list[str]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(_actor(store, a, notes) for a in names if a.strip()))
+
+    update: dict[str, Any] = {}
     if "place" in c:
         place = resolve_or_create_place(store, c["place"], bool(c.get("new_place")), now, notes)
         update.update(place_id=place.id, place=place.name)
     if "by" in c:
         update["actors"] = (_actor(store, c["by"], notes),)
     if "against" in c:
-        update["against"] = (
-            ()
-            if _blank(c["against"])
-            else tuple(dict.fromkeys(_actor(store, a, notes) for a in c["against"] if a.strip()))
-        )
+        update["against"] = actors(c["against"])
     if "actors" in c:
-        update["actors"] = tuple(dict.fromkeys(_actor(store, a, notes) for a in c["actors"] if a.strip()))
+        update["actors"] = actors(c["actors"])
     if "side" in c:
         side = c["side"].strip()
         if not side:
@@ -223,18 +242,7 @@ def amended(
         else:
             to_place = resolve_or_create_place(store, c["to"], False, now, notes)
             update.update(to=to_place.name, to_place_id=to_place.id)
-    if c.get("unretract"):
-        update.update(retracted=False, duplicate_of=None)
-
-    event = event.with_changes(**update)
-    if event.kind is Kind.CONTROL:
-        # "held" means the whole place: saying so drops a part; naming a part of a held place makes it partial.
-        if "status" in c and event.status is ControlStatus.HELD and "part" not in c:
-            event = event.with_changes(part=None)
-        elif event.part and event.status is ControlStatus.HELD:
-            event = event.with_changes(status=ControlStatus.PARTIAL)
-    validate_event(event)
-    return event
+    return update
 
 
 def amend(

@@ -268,21 +268,22 @@ def show_report(
         record["changes"] = [{"field": c.field, "old": c.old, "new": c.new} for c in changes]
         records.append(record)
         when = record["recorded_at"]
-        command = changeset.command if changeset else ""
+        command, changeset_id = (changeset.command, changeset.id) if changeset else ("", "")
         lines = [change_text(c) for c in changes] or (["created"] if event.revision == 1 else ["(no change)"])
         for i, line in enumerate(lines):
-            meta = [event.revision, when, event.operator, command, event.reason] if i == 0 else ["", "", "", "", ""]
-            diff_rows.append([*meta, line])
-    diff_table = Table(("rev", "recorded_at", "operator", "command", "reason", "change"), diff_rows, "revisions")
+            meta = [event.revision, when, event.operator, command, changeset_id, event.reason]
+            diff_rows.append([*(meta if i == 0 else [""] * len(meta)), line])
+    columns = ("rev", "recorded_at", "operator", "command", "change set", "reason", "change")
+    diff_table = Table(columns, diff_rows, "revisions")
     return Report({"event": data, "revisions": records}, [event_table, diff_table], records=records)
 
 
-def undo_plan_lines(plan: UndoPlan, tz: tzinfo) -> list[str]:
-    """What an undo will do (or did), one line per event, for stderr."""
+def undo_plan_lines(plan: UndoPlan, tz: tzinfo, limit: int = 20) -> list[str]:
+    """What an undo will do (or did), one line per event (at most ``limit``), for stderr."""
     from sitlog.corrections import changes_between, describe_changeset
 
     lines = [f"undo {describe_changeset(plan.target, tz)}:"]
-    for revert in plan.reverts:
+    for revert in plan.reverts[:limit]:
         event = revert.current
         head = f"  {event.id} {event.kind.value} at {event.place} ({describe(event)})"
         if revert.restores is None:
@@ -290,6 +291,8 @@ def undo_plan_lines(plan: UndoPlan, tz: tzinfo) -> list[str]:
         else:
             diff = "; ".join(change_text(c) for c in changes_between(event, revert.restored, tz))
             lines.append(f"{head}: back to revision {revert.restores} — {diff}")
+    if len(plan.reverts) > limit:
+        lines.append(f"  … and {len(plan.reverts) - limit} more events")
     if not plan.reverts:
         lines.append("  (its events already read as before it; the undo only records that)")
     return lines

@@ -90,8 +90,10 @@ def latest_changeset(store: Store, operator: str | None) -> ChangeSet | None:
     recorded in (``seq``), not their clock time, so two commands in the same second still order.
     """
     where = "c.operator = ? AND " if operator is not None else ""
+    # CROSS JOIN keeps revisions as the outer loop: walk back from the newest and stop at the first fit,
+    # instead of collecting and sorting every change set the operator ever made.
     row = store.conn.execute(
-        "SELECT r.changeset FROM revisions r JOIN changesets c ON c.id = r.changeset "
+        "SELECT r.changeset FROM revisions r CROSS JOIN changesets c ON c.id = r.changeset "
         f"WHERE {where}r.changeset NOT IN (SELECT undoes FROM changesets WHERE undoes IS NOT NULL) "
         "ORDER BY r.seq DESC LIMIT 1",
         (operator,) if operator is not None else (),

@@ -253,3 +253,13 @@ def test_unknown_id_is_exit_4(sitlog: Sitlog, casualty: dict[str, Any]) -> None:
 def test_amend_lowercase_ulid_prefix(sitlog: Sitlog, casualty: dict[str, Any]) -> None:
     run = sitlog("amend", casualty["id"][:16].lower(), "--killed", "8", "--reason", "x", "--json")
     assert run.exit_code == 0 and run.json()["id"] == casualty["id"]
+
+
+def test_control_status_and_part_follow_log_rules(sitlog: Sitlog, actors: None) -> None:
+    control = logged(sitlog, "control", "Idlib", "--by", "HTS")
+    partial = sitlog("amend", control["id"], "--part", "south", "--reason", "only the south", "--json")
+    assert partial.exit_code == 0 and (partial.json()["status"], partial.json()["part"]) == ("partial", "south")
+    held = sitlog("amend", control["id"], "--status", "held", "--reason", "all of it now", "--json")
+    assert held.exit_code == 0 and (held.json()["status"], held.json()["part"]) == ("held", None)
+    bad = sitlog("amend", control["id"], "--status", "besieged", "--reason", "x")
+    assert bad.exit_code == 3 and "--status must be one of held, contested, partial" in bad.stderr
