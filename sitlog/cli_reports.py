@@ -2,4 +2,269 @@
 
 from __future__ import annotations
 
-from sitlog.cli_common import app  # noqa: F401
+from datetime import date, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from sitlog.cli_common import (
+    FormatOpt,
+    JsonOpt,
+    KnownAtOpt,
+    PlaceArg,
+    SinceOpt,
+    UntilOpt,
+    app,
+    session,
+    show,
+)
+from sitlog.errors import InvalidInput, NotFound, StorageError, UsageError
+
+if TYPE_CHECKING:
+    from sitlog.cli_common import Session
+    from sitlog.model import When
+    from sitlog.render import Report
+    from sitlog.store import Store
+
+AsOfOpt = Annotated[
+    Optional[str], typer.Option("--at", help="As of this time (default now; a date means the end of that day).")
+]
+ActorFilterOpt = Annotated[
+    Optional[str], typer.Option("--actor", help="Only places this actor (or a unit under it) holds or contests.")
+]
+Admin1Opt = Annotated[Optional[str], typer.Option("--admin1", help="Only places in this governorate.")]
+
+# The demo is reproducible: its clock is pinned to the evening of the day it tells.
+DEMO_NOW = "2024-11-27T21:00:00+03:00"
+DEMO_ZONE = "Asia/Damascus"
+DEMO_DAY = date(2024, 11, 27)
+DEMO_TOWN = "Urum al-Sughra"
+_MAX_SUMMARY_DAYS = 3660
+
+
+def _as_of(when: When, tz: tzinfo) -> datetime:
+    """The instant a status is asked for: a date (or week, month) means the end of it."""
+    from sitlog.timeparse import until_instant
+
+    return until_instant(when, tz) - timedelta(seconds=1) if when.day is not None else when.instant
+
+
+def _known_at(sess: Session, text: str | None) -> datetime | None:
+    return sess.when(text).instant if text else None
+
+
+def _stamp(instant: datetime, tz: tzinfo) -> str:
+    return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+def status_report(
+    store: Store, tz: tzinfo, cutoff: datetime, known_at: datetime | None, actor: str | None, admin1: str | None
+) -> Report:
+    """The status report of every place as of ``cutoff``, filtered by actor and governorate."""
+    from sitlog import render, report, store_reports
+
+    family = None
+    if actor:
+        family = report.actor_family(store.resolve_actor(actor, NotFound).item.name, store.actors_by_id().values())
+    entries = report.filter_status(store_reports.status(store, cutoff, tz, known_at), family, admin1)
+    as_of = _stamp(cutoff, tz) + (f", as known at {_stamp(known_at, tz)}" if known_at else "")
+    return render.status_report(entries, tz, as_of)
+
+
+@app.command("status")
+def status_cmd(
+    ctx: typer.Context,
+    at: AsOfOpt = None,
+    known_at: KnownAtOpt = None,
+    actor: ActorFilterOpt = None,
+    admin1: Admin1Opt = None,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Who holds each place as of a moment (from control events only)."""
+    sess = session(ctx)
+    cutoff = _as_of(sess.when(at), sess.tz)
+    show(status_report(sess.store(), sess.tz, cutoff, _known_at(sess, known_at), actor, admin1), fmt, as_json)
+
+
+def history_report(
+    store: Store,
+    tz: tzinfo,
+    now: datetime,
+    place_text: str,
+    since: datetime | None,
+    until: datetime | None,
+    include_retracted: bool,
+    known_at: datetime | None,
+) -> Report:
+    """A place's control spans and events (unknown place: exit 4 with candidates)."""
+    from sitlog import render, report, store_reports
+
+    place = store.resolve_place(place_text, NotFound).item
+    events = store_reports.place_events(store, place.id, known_at, include_retracted=True)
+    result = report.history(place, events, since, until, known_at or now, tz, include_retracted)
+    return render.history_report(result, tz)
+
+
+@app.command("history")
+def history_cmd(
+    ctx: typer.Context,
+    place: PlaceArg,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Show retracted events too (struck through).")] = False,
+    known_at: KnownAtOpt = None,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A place: its control timeline as spans and every event there in time order."""
+    from sitlog.timeparse import since_instant, until_instant
+
+    sess = session(ctx)
+    start = since_instant(sess.when(since), sess.tz) if since else None
+    end = until_instant(sess.when(until), sess.tz) if until else None
+    if start and end and start >= end:
+        raise InvalidInput("--since must be before --until")
+    report = history_report(sess.store(), sess.tz, sess.now, place, start, end, show_all, _known_at(sess, known_at))
+    show(report, fmt, as_json)
+
+
+def _local_date(sess: Session, text: str) -> date:
+    when = sess.when(text)
+    return when.day if when.day is not None else when.instant.astimezone(sess.tz).date()
+
+
+def summary_days(sess: Session, day: str | None, since: str | None, until: str | None) -> tuple[date, date]:
+    """The inclusive days a ``summary`` covers (default today in the report zone)."""
+
+    if day and (since or until):
+        raise UsageError("give either --day or --since/--until, not both")
+    if until and not since:
+        raise UsageError("--until needs --since (or use --day)")
+    if day:
+        first = last = _local_date(sess, day)
+    elif since:
+        first = _local_date(sess, since)
+        last = _local_date(sess, until) if until else sess.now.astimezone(sess.tz).date()
+    else:
+        first = last = sess.now.astimezone(sess.tz).date()
+    if first > last:
+        raise InvalidInput(f"--since {first} is after --until {last}")
+    if (last - first).days >= _MAX_SUMMARY_DAYS:
+        raise InvalidInput(f"a summary covers at most {_MAX_SUMMARY_DAYS} days; narrow --since/--until")
+    return first, last
+
+
+def summary_report(store: Store, tz: tzinfo, first: date, last: date, known_at: datetime | None) -> Report:
+    """Per-day summary entries for ``first``..``last`` plus their total."""
+    from sitlog import render, report, store_reports
+    from sitlog.model import Kind
+
+    events = store_reports.day_events(store, first, last, tz, known_at)
+    controlled = {e.place_id for e in events if e.kind is Kind.CONTROL}
+    before = store_reports.state_before(store, controlled, first, tz, known_at)
+    data = report.summary(events, report.day_range(first, last), before, tz)
+    return render.summary_report(data, str(tz))
+
+
+@app.command("summary")
+def summary_cmd(
+    ctx: typer.Context,
+    day: Annotated[Optional[str], typer.Option("--day", help="One day (default today, in the report zone).")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="First day of a range (inclusive).")] = None,
+    until: Annotated[Optional[str], typer.Option("--until", help="Last day of a range (inclusive).")] = None,
+    known_at: KnownAtOpt = None,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Per-day summary: events by kind, control changes, casualty totals (claims apart), displacement."""
+    sess = session(ctx)
+    first, last = summary_days(sess, day, since, until)
+    show(summary_report(sess.store(), sess.tz, first, last, _known_at(sess, known_at)), fmt, as_json)
+
+
+# --- demo --------------------------------------------------------------------------------------------
+
+
+@app.command("demo")
+def demo_cmd(
+    ctx: typer.Context,
+    db: Annotated[
+        Optional[Path],
+        typer.Option("--db", help="Keep the demo database in this new file (default: a temporary one)."),
+    ] = None,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load the bundled scenario (27 Nov 2024, western Aleppo) and print status, a town's history, the day."""
+    import tempfile
+    from importlib.resources import files
+
+    from sitlog.render import combined_report, message
+    from sitlog.store import Store
+    from sitlog.store_reports import load_scenario
+    from sitlog.timeparse import parse_now, report_zone
+
+    tz_given = ctx.find_root().params.get("tz")
+    tz = report_zone(tz_given or DEMO_ZONE)
+    now = parse_now(DEMO_NOW, tz)
+    scenario = (files("sitlog") / "data" / "demo_scenario.jsonl").read_text("utf-8").splitlines()
+    with tempfile.TemporaryDirectory(prefix="sitlog-demo-") as tmp:
+        path = db if db is not None else Path(tmp) / "demo.db"
+        if path.exists() and path.stat().st_size > 0:
+            raise InvalidInput(f"{path} already exists; the demo loads into a new database file")
+        store = Store(path)
+        try:
+            loaded = load_scenario(store, scenario)
+            report = combined_report(
+                {
+                    "status": status_report(store, tz, now, None, None, None),
+                    "history": history_report(store, tz, now, DEMO_TOWN, None, None, False, None),
+                    "summary": summary_report(store, tz, DEMO_DAY, DEMO_DAY, None),
+                }
+            )
+        finally:
+            store.close()
+        show(report, fmt, as_json)
+        where = f"kept in {path}: try `sitlog --db {path} history Anjara`" if db else "in a temporary database"
+        message(f"demo: {loaded} events of 27 Nov 2024 loaded {where}; clock pinned to {DEMO_NOW}")
+
+
+# --- admin -------------------------------------------------------------------------------------------
+
+
+def _existing_store(sess: Session) -> Store:
+
+    if not sess.db_path.exists():
+        raise StorageError(f"no sitlog database at {sess.db_path}")
+    return sess.store()
+
+
+@app.command("check")
+def check_cmd(ctx: typer.Context, fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
+    """Check the database: SQLite integrity, foreign keys, head table, revision chains, control conflicts."""
+    from sitlog.render import check_report, message
+    from sitlog.store_reports import check
+
+    store = _existing_store(session(ctx))
+    results = check(store)
+    show(check_report(results), fmt, as_json)
+    problems = sum(len(r.problems) for r in results)
+    if problems:
+        raise InvalidInput(f"check found {problems} problem{'s' if problems != 1 else ''}")
+    counts = store.counts()
+    message(f"all {len(results)} checks passed ({counts['events']} events, {counts['revisions']} revisions)")
+
+
+@app.command("backup")
+def backup_cmd(
+    ctx: typer.Context,
+    dest: Annotated[Path, typer.Argument(help="Where to write the copy (must not exist yet).")],
+) -> None:
+    """Write a consistent copy of the database (safe while others write); never overwrites."""
+    from sitlog.render import message
+    from sitlog.store_reports import backup
+
+    counts = backup(_existing_store(session(ctx)), dest)
+    message(f"backed up {counts['events']} events ({counts['revisions']} revisions) to {dest}")

@@ -1,0 +1,414 @@
+"""Analyst reports as pure functions: events in, status / history / summary out. No SQL, no rich, no clock.
+
+Control is derived from ``control`` events only. Events arrive in the store's order (time, then
+recording order), so "later in the list wins" settles two control events at the same instant.
+An event known only to a date window counts on the first day of its window, in any report zone:
+it is inside an interval when that day overlaps the interval in the report zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+from sitlog.gazetteer import same_name
+from sitlog.model import Actor, ControlStatus, Event, Kind, Place, Precision, Quantity, Range, When
+
+# --- time helpers ----------------------------------------------------------------------------------
+
+
+def when_json(when: When, tz: tzinfo) -> str:
+    """A When as the JSON shapes carry it: a date for a window, RFC 3339 for an instant."""
+    return when.to_json(tz)
+
+
+def is_imprecise(when: When) -> bool:
+    """Known only within a window longer than a day (a week, a month, a UCDP date span)."""
+    return when.precision in (Precision.WEEK, Precision.MONTH, Precision.YEAR) or when.end is not None
+
+
+def last_day(until: datetime, tz: tzinfo) -> date:
+    """The last report-zone day an exclusive ``until`` instant still covers."""
+    return (until - timedelta(microseconds=1)).astimezone(tz).date()
+
+
+def when_in(when: When, since: datetime | None, until: datetime | None, tz: tzinfo) -> bool:
+    """Whether ``when`` falls in [since, until): an instant by time, a window by its first day."""
+    if when.day is None:
+        return (since is None or when.instant >= since) and (until is None or when.instant < until)
+    return (since is None or when.day >= since.astimezone(tz).date()) and (
+        until is None or when.day <= last_day(until, tz)
+    )
+
+
+def known_by(when: When, cutoff: datetime, tz: tzinfo) -> bool:
+    """Whether ``when`` is at or before ``cutoff``: a window counts once its first day has begun."""
+    if when.day is None:
+        return when.instant <= cutoff
+    return when.day <= cutoff.astimezone(tz).date()
+
+
+# --- control spans ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of one control state (holder, status, part) of a place, from one event to the next change."""
+
+    holder: str
+    status: ControlStatus
+    part: str | None
+    start: When
+    end: When | None  # when the next state began; None while it lasts
+    against: tuple[str, ...]
+    event_ids: tuple[str, ...]
+    claimed: bool  # True when every event behind the span is a party's claim
+
+
+def control_key(event: Event) -> tuple[str | None, ControlStatus, str | None]:
+    """What makes two control events the same state: a repeated report extends a span, it does not split it."""
+    return (event.holder, event.status or ControlStatus.HELD, event.part)
+
+
+def control_spans(events: Iterable[Event]) -> list[Span]:
+    """The control timeline of one place from its events in store order (others kinds and retracted skipped)."""
+    spans: list[Span] = []
+    for event in events:
+        if event.kind is not Kind.CONTROL or event.retracted or event.holder is None:
+            continue
+        if spans and control_key(event) == (spans[-1].holder, spans[-1].status, spans[-1].part):
+            last = spans[-1]
+            spans[-1] = Span(last.holder, last.status, last.part, last.start, None, event.against,
+                             (*last.event_ids, event.id), last.claimed and event.claimed)  # fmt: skip
+            continue
+        if spans:
+            last = spans[-1]
+            spans[-1] = Span(last.holder, last.status, last.part, last.start, event.when, last.against,
+                             last.event_ids, last.claimed)  # fmt: skip
+        spans.append(Span(event.holder, event.status or ControlStatus.HELD, event.part, event.when, None,
+                          event.against, (event.id,), event.claimed))  # fmt: skip
+    return spans
+
+
+# --- status ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusEntry:
+    """Who holds a place as of a moment, and the control event that says so."""
+
+    place: str
+    place_id: int
+    admin1: str | None
+    holder: str
+    status: ControlStatus
+    part: str | None
+    since: When  # when the event it rests on happened (``history`` shows the whole span)
+    against: tuple[str, ...]
+    event_id: str  # the latest control event known by then: the one the status rests on
+    claimed: bool  # that event is a party's claim, not an assessment
+    claimed_by: str | None = None
+
+    def to_json(self, tz: tzinfo) -> dict[str, Any]:
+        """The ``status`` entry shape of docs/json.md."""
+        return {
+            "place": self.place,
+            "holder": self.holder,
+            "status": self.status.value,
+            "part": self.part,
+            "since": when_json(self.since, tz),
+            "against": list(self.against),
+            "event_id": self.event_id,
+            "place_id": self.place_id,
+            "admin1": self.admin1,
+            "precision": self.since.precision.value,
+            "claimed": self.claimed,
+            "claimed_by": self.claimed_by,
+        }
+
+
+def status_from_events(place: Place, events: Sequence[Event], cutoff: datetime, tz: tzinfo) -> StatusEntry | None:
+    """The status of one place as of ``cutoff`` from its events in store order (None: no control known yet)."""
+    latest = None
+    for event in events:
+        if event.kind is Kind.CONTROL and not event.retracted and event.holder and known_by(event.when, cutoff, tz):
+            latest = event
+    if latest is None or latest.holder is None:
+        return None
+    return StatusEntry(place.name, place.id, place.admin1, latest.holder, latest.status or ControlStatus.HELD,
+                       latest.part, latest.when, latest.against, latest.id, latest.claimed,
+                       latest.claimed_by)  # fmt: skip
+
+
+def actor_family(name: str, actors: Iterable[Actor]) -> set[str]:
+    """An actor and every unit under it (``HTS`` → HTS, Northern Storm Brigade, …)."""
+    children: dict[str, list[str]] = {}
+    for actor in actors:
+        if actor.parent:
+            children.setdefault(actor.parent, []).append(actor.name)
+    family, todo = set(), [name]
+    while todo:
+        current = todo.pop()
+        if current not in family:
+            family.add(current)
+            todo.extend(children.get(current, []))
+    return family
+
+
+def filter_status(
+    entries: Iterable[StatusEntry], family: set[str] | None = None, admin1: str | None = None
+) -> list[StatusEntry]:
+    """Entries where the actor (or a unit under it) holds or contests the place, in the governorate; by name."""
+    kept = [
+        e
+        for e in entries
+        if (family is None or e.holder in family or family.intersection(e.against))
+        and (admin1 is None or (e.admin1 is not None and same_name(e.admin1, admin1)))
+    ]
+    return sorted(kept, key=lambda e: (e.place.casefold(), e.admin1 or "", e.place_id))
+
+
+# --- history ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShownSpan:
+    """A span as a history shows it: cut to the window asked for, with its length."""
+
+    span: Span
+    start: When
+    end: When | None
+    seconds: float
+    clipped_start: bool
+    clipped_end: bool
+
+    def to_json(self, tz: tzinfo) -> dict[str, Any]:
+        return {
+            "holder": self.span.holder,
+            "status": self.span.status.value,
+            "part": self.span.part,
+            "from": when_json(self.start, tz),
+            "until": when_json(self.end, tz) if self.end else None,
+            "against": list(self.span.against),
+            "claimed": self.span.claimed,
+            "event_ids": list(self.span.event_ids),
+            "duration_days": round(self.seconds / 86400, 2),
+            "from_precision": self.start.precision.value,
+            "clipped": self.clipped_start or self.clipped_end,
+        }
+
+
+def _before(when: When, instant: datetime, tz: tzinfo) -> bool:
+    """``when`` starts before ``instant``; a window only when its day is before the instant's day."""
+    if when.day is None:
+        return when.instant < instant
+    return when.day < instant.astimezone(tz).date()
+
+
+def _after(when: When, until: datetime, tz: tzinfo) -> bool:
+    """``when`` is at or after an exclusive ``until``; a window only when its day is past until's last day."""
+    if when.day is None:
+        return when.instant >= until
+    return when.day > last_day(until, tz)
+
+
+def clip_spans(
+    spans: Sequence[Span], since: datetime | None, until: datetime | None, now: datetime, tz: tzinfo
+) -> list[ShownSpan]:
+    """Cut spans to [since, until): facts before the window still say who held the place when it opens."""
+    shown = []
+    horizon = min(until, now) if until else now
+    for span in spans:
+        start, end = span.start, span.end
+        if until is not None and _after(start, until, tz):
+            continue
+        if (
+            since is not None
+            and end is not None
+            and (end.instant <= since if end.day is None else _before(end, since, tz))
+        ):
+            continue
+        clipped_start = since is not None and _before(start, since, tz)
+        if end is None:
+            clipped_end = until is not None and until < now
+        else:
+            clipped_end = until is not None and _after(end, until, tz) and end.instant != until
+        if clipped_start and since is not None:
+            start = When.exact(since)
+        if clipped_end and until is not None:
+            end = When.exact(until)
+        stop = end.instant if end else horizon
+        shown.append(ShownSpan(span, start, end, max(0.0, (stop - start.instant).total_seconds()),
+                               clipped_start, clipped_end))  # fmt: skip
+    return shown
+
+
+@dataclass
+class History:
+    """A place, its control timeline and every event there."""
+
+    place: Place
+    spans: list[ShownSpan]
+    events: list[Event]
+
+    def to_json(self, tz: tzinfo) -> dict[str, Any]:
+        """The ``history`` shape of docs/json.md."""
+        return {
+            "place": self.place.to_json(),
+            "control": [s.to_json(tz) for s in self.spans],
+            "events": [e.to_json(tz) for e in self.events],
+        }
+
+
+def history(
+    place: Place,
+    events: Sequence[Event],
+    since: datetime | None,
+    until: datetime | None,
+    now: datetime,
+    tz: tzinfo,
+    include_retracted: bool = False,
+) -> History:
+    """A place's history: spans from all its control events (cut to the window), the events in the window."""
+    spans = control_spans(e for e in events if until is None or when_in(e.when, None, until, tz))
+    shown = [e for e in events if when_in(e.when, since, until, tz) and (include_retracted or not e.retracted)]
+    return History(place, clip_spans(spans, since, until, now, tz), shown)
+
+
+# --- summary ---------------------------------------------------------------------------------------
+
+QUANTITY_FIELDS = ("killed", "injured", "captured")
+
+
+@dataclass(frozen=True)
+class ControlChange:
+    place: str
+    place_id: int
+    before: str | None
+    after: str
+    status: ControlStatus
+    part: str | None
+    event_id: str
+    claimed: bool
+    claimed_by: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"place": self.place, "from": self.before, "to": self.after, "status": self.status.value,
+                "part": self.part, "event_id": self.event_id, "claimed": self.claimed,
+                "claimed_by": self.claimed_by}  # fmt: skip
+
+
+@dataclass
+class Tally:
+    """What one day (or a whole range) adds up to."""
+
+    events: int = 0
+    by_kind: dict[str, int] = field(default_factory=lambda: {k.value: 0 for k in Kind})
+    changes: list[ControlChange] = field(default_factory=list)
+    totals: dict[str, Range] = field(default_factory=dict)
+    persons: list[dict[str, Any]] = field(default_factory=list)
+    places: set[str] = field(default_factory=set)
+    claims: list[dict[str, Any]] = field(default_factory=list)
+    imprecise: list[dict[str, Any]] = field(default_factory=list)
+
+    def total(self, name: str) -> dict[str, Any]:
+        return self.totals.get(name, Range()).to_json()
+
+    def to_json(self) -> dict[str, Any]:
+        gains: dict[str, list[str]] = {}
+        losses: dict[str, list[str]] = {}
+        for change in self.changes:
+            if change.claimed or change.before == change.after:
+                continue
+            gains.setdefault(change.after, []).append(change.place)
+            if change.before is not None:
+                losses.setdefault(change.before, []).append(change.place)
+        return {
+            "events": self.events,
+            "by_kind": dict(self.by_kind),
+            "control_changes": [c.to_json() for c in self.changes],
+            "killed": self.total("killed"),
+            "injured": self.total("injured"),
+            "captured": self.total("captured"),
+            "displaced_people": self.total("people"),
+            "displaced_families": self.total("families"),
+            "persons": list(self.persons),
+            "places": sorted(self.places, key=str.casefold),
+            "claims": list(self.claims),
+            "gains": {a: sorted(p, key=str.casefold) for a, p in sorted(gains.items())},
+            "losses": {a: sorted(p, key=str.casefold) for a, p in sorted(losses.items())},
+            "imprecise": list(self.imprecise),
+        }
+
+    def add(self, event: Event, change: ControlChange | None, tz: tzinfo) -> None:
+        self.events += 1
+        self.by_kind[event.kind.value] += 1
+        self.places.add(event.place)
+        if change is not None:
+            self.changes.append(change)
+        if is_imprecise(event.when):
+            self.imprecise.append({"event_id": event.id, "kind": event.kind.value, "place": event.place,
+                                   "precision": event.when.precision.value, "at": when_json(event.when, tz),
+                                   "at_end": event.when.end.isoformat() if event.when.end else None})  # fmt: skip
+        if event.person:
+            fate = [name for name in QUANTITY_FIELDS if getattr(event, name)]
+            self.persons.append({"name": event.person, "role": event.role, "place": event.place,
+                                 "side": event.side, "fate": fate, "event_id": event.id,
+                                 "claimed": event.claimed})  # fmt: skip
+        figures = {name: getattr(event, name) for name in (*QUANTITY_FIELDS, "people", "families")}
+        if event.claimed:
+            claim: dict[str, Any] = {"event_id": event.id, "party": event.claimed_by, "kind": event.kind.value,
+                                     "place": event.place}  # fmt: skip
+            if event.kind is Kind.CONTROL:
+                claim.update(holder=event.holder, status=event.status.value if event.status else None)
+            if event.side:
+                claim["side"] = event.side
+            claim.update({name: q.to_json() for name, q in figures.items() if isinstance(q, Quantity)})
+            self.claims.append(claim)
+            return
+        for name, q in figures.items():
+            if q is not None:
+                self.totals[name] = self.totals.get(name, Range()).add(q)
+
+
+def summary(
+    events: Sequence[Event],
+    days: Sequence[date],
+    before: dict[int, tuple[str | None, ControlStatus, str | None]],
+    tz: tzinfo,
+) -> dict[str, Any]:
+    """Per-day entries for ``days`` plus a total, from the events of those days in store order.
+
+    ``before`` is each place's control state (holder, status, part) before the first day, so a
+    control event is a change only when it differs from what held before it.
+    """
+    by_day = {day: Tally() for day in days}
+    total = Tally()
+    state = dict(before)
+    for event in events:
+        if event.retracted:
+            continue
+        day = event.when.local_day(tz)
+        if day not in by_day:
+            continue
+        change = None
+        if event.kind is Kind.CONTROL and event.holder is not None:
+            previous = state.get(event.place_id)
+            key = control_key(event)
+            if previous != key:
+                change = ControlChange(event.place, event.place_id, previous[0] if previous else None,
+                                       event.holder, key[1], event.part, event.id, event.claimed,
+                                       event.claimed_by)  # fmt: skip
+            state[event.place_id] = key
+        by_day[day].add(event, change, tz)
+        total.add(event, change, tz)
+    entries = [{"day": day.isoformat(), **tally.to_json()} for day, tally in by_day.items()]
+    first, last = (days[0].isoformat(), days[-1].isoformat()) if days else (None, None)
+    return {"days": entries, "total": {"from": first, "until": last, "day_count": len(days), **total.to_json()}}
+
+
+def day_range(first: date, last: date) -> list[date]:
+    """Every day from ``first`` to ``last`` inclusive."""
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]

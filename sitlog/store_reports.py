@@ -1,0 +1,348 @@
+"""The report queries: what status, history and summary read from the store, plus check and backup.
+
+Plain functions over a ``Store``. Without ``known_at`` they read the ``events`` head table through its
+indexes (status: one seek per place on the partial index ``events_control``); with it they read
+``Store.heads(known_at)`` and leave the picking to the pure functions in ``report``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sitlog.errors import InvalidInput, StorageError
+from sitlog.model import ControlStatus, Event, Place, Precision, When, day_bounds, utc_key
+from sitlog.report import StatusEntry, status_from_events
+
+if TYPE_CHECKING:
+    from sitlog.store import Store
+
+ControlState = tuple[str | None, ControlStatus, str | None]
+
+# An event is known by the cutoff: an instant at or before it, a date window once its first day has begun.
+# Only events between :lo and :hi need their at_date (a table lookup): the rest are decided by the index.
+_KNOWN = "({e}.at_utc <= :lo OR CASE WHEN {e}.at_date IS NULL THEN {e}.at_utc <= :exact ELSE {e}.at_date <= :day END)"
+
+# Per place, one seek on the partial index events_control for the latest control event known by the cutoff;
+# then its revision, fetched in seq order (the revisions table is laid out in seq order).
+STATUS_SQL = f"""
+WITH cur AS MATERIALIZED (
+  SELECT p.id AS place_id, p.name AS place, p.admin1 AS admin1,
+    (SELECT e.seq FROM events e
+      WHERE e.kind = 'control' AND e.retracted = 0 AND e.place_id = p.id AND e.at_utc <= :hi AND {_KNOWN.format(e="e")}
+      ORDER BY e.at_utc DESC, e.seq DESC LIMIT 1) AS seq
+  FROM places p {{where}}
+  ORDER BY seq
+)
+SELECT cur.place_id, cur.place, cur.admin1, r.event_id, r.actor_ids, r.against_ids, r.status, r.part,
+       r.at_utc, r.precision, r.at_date, r.at_end, r.claimed, r.claimed_by
+FROM cur JOIN revisions r ON r.seq = cur.seq
+"""
+
+
+def cutoff_params(cutoff: datetime, tz: tzinfo) -> dict[str, str]:
+    """The bounds ``_KNOWN`` compares with: the instant, the report-zone day, and the index range they span.
+
+    A date window is stored at midnight UTC of its first day, so ``at_date <= day`` is ``at_utc <= midnight``.
+    """
+    day = cutoff.astimezone(tz).date()
+    exact = utc_key(cutoff)
+    midnight = f"{day.isoformat()}T00:00:00Z"
+    return {"exact": exact, "day": day.isoformat(), "lo": min(exact, midnight), "hi": max(exact, midnight)}
+
+
+_PRECISION = {p.value: p for p in Precision}
+_STATUS = {s.value: s for s in ControlStatus}
+
+
+def _when(at_utc: str, precision: str, at_date: str | None, at_end: str | None) -> When:
+    prec = _PRECISION[precision]
+    if prec is Precision.EXACT or at_date is None:
+        # fromisoformat is ~50x faster than strptime, which counts over ten thousand rows.
+        return When(datetime.fromisoformat(at_utc), Precision.EXACT)
+    return When.window(date.fromisoformat(at_date), prec, date.fromisoformat(at_end) if at_end else None)
+
+
+def status(
+    store: Store, cutoff: datetime, tz: tzinfo, known_at: datetime | None = None, place_ids: Iterable[int] = ()
+) -> list[StatusEntry]:
+    """Every place's control as of ``cutoff`` (places without a control event by then are absent)."""
+    ids = sorted(set(place_ids))
+    if known_at is not None:
+        return _status_known_at(store, cutoff, tz, known_at, ids)
+    params: dict[str, Any] = cutoff_params(cutoff, tz)
+    where = ""
+    if ids:
+        where = "WHERE p.id IN (SELECT value FROM json_each(:ids))"
+        params["ids"] = json.dumps(ids)
+    actors = store.actors_by_id()
+    names: dict[str, tuple[str, ...]] = {}  # actor id lists repeat: decode each distinct one once
+    entries = []
+    for row in store.conn.execute(STATUS_SQL.format(where=where), params):
+        (place_id, place, admin1, event_id, actor_ids, against_ids, status_, part,
+         at_utc, precision, at_date, at_end, claimed, claimed_by) = row  # fmt: skip
+        for text in (actor_ids, against_ids):
+            if text not in names:
+                names[text] = tuple(actors[i].name for i in json.loads(text))
+        entries.append(StatusEntry(place, place_id, admin1, names[actor_ids][0], _STATUS[status_ or "held"],
+                                   part, _when(at_utc, precision, at_date, at_end), names[against_ids], event_id,
+                                   bool(claimed), claimed_by))  # fmt: skip
+    return entries
+
+
+def _status_known_at(
+    store: Store, cutoff: datetime, tz: tzinfo, known_at: datetime, ids: Sequence[int]
+) -> list[StatusEntry]:
+    """The same answer from each event's latest revision recorded by ``known_at``, picked in Python."""
+    source, source_params = store.heads(known_at)
+    params = cutoff_params(cutoff, tz)
+    sql = (
+        f"{store.EVENT_SELECT} JOIN {source} ON e.seq = r.seq "
+        f"WHERE e.kind = 'control' AND e.retracted = 0 AND e.at_utc <= ? AND {_KNOWN.format(e='e')} "
+        "ORDER BY e.place_id, e.at_utc, e.seq"
+    )
+    # Positional and named parameters cannot mix: inline the two named ones as positional.
+    sql = sql.replace(":lo", "?", 1).replace(":exact", "?", 1).replace(":day", "?", 1)
+    rows = store.conn.execute(sql, [*source_params, params["hi"], params["lo"], params["exact"], params["day"]])
+    by_place: dict[int, list[Event]] = {}
+    for row in rows:
+        event = store.event_from_row(row)
+        if not ids or event.place_id in ids:
+            by_place.setdefault(event.place_id, []).append(event)
+    places = _places_light(store, by_place)
+    entries = []
+    for place_id, events in by_place.items():
+        entry = status_from_events(places[place_id], events, cutoff, tz)
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+def _places_light(store: Store, place_ids: Iterable[int]) -> dict[int, Place]:
+    """Name and governorate of many places at once (without their aliases)."""
+    ids = json.dumps(sorted(place_ids))
+    rows = store.conn.execute(
+        "SELECT id, name, admin1 FROM places WHERE id IN (SELECT value FROM json_each(?))", (ids,)
+    )
+    return {r[0]: Place(r[0], r[1], admin1=r[2]) for r in rows}
+
+
+def place_events(store: Store, place_id: int, known_at: datetime | None, include_retracted: bool) -> list[Event]:
+    """Every event at a place in store order (the history's facts; spans are derived from them)."""
+    from sitlog.store import EventFilter
+
+    return list(store.events(EventFilter(place_id=place_id, include_retracted=include_retracted, known_at=known_at)))
+
+
+def day_events(store: Store, first: date, last: date, tz: tzinfo, known_at: datetime | None) -> list[Event]:
+    """Non-retracted events of the report-zone days ``first``..``last``: instants by time, windows by first day."""
+    start, _ = day_bounds(first, tz)
+    _, end = day_bounds(last, tz)
+    source, source_params = store.heads(known_at)
+    sql = (
+        f"{store.EVENT_SELECT} JOIN ("
+        f"SELECT e.seq, e.at_utc FROM {source} WHERE e.at_date IS NULL AND e.at_utc >= ? AND e.at_utc < ? "
+        "AND e.retracted = 0 "
+        f"UNION ALL SELECT e.seq, e.at_utc FROM {source} WHERE e.at_date >= ? AND e.at_date <= ? AND e.retracted = 0"
+        ") d ON d.seq = r.seq ORDER BY d.at_utc, d.seq"
+    )
+    params = [*source_params, utc_key(start), utc_key(end), *source_params, first.isoformat(), last.isoformat()]
+    return [store.event_from_row(row) for row in store.conn.execute(sql, params)]
+
+
+def state_before(
+    store: Store, place_ids: Iterable[int], day: date, tz: tzinfo, known_at: datetime | None
+) -> dict[int, ControlState]:
+    """Each place's control state (holder, status, part) before ``day`` begins in the report zone."""
+    ids = sorted(set(place_ids))
+    if not ids:
+        return {}
+    start, _ = day_bounds(day, tz)
+    # The last second of the day before: instants before the day, windows of earlier days.
+    cutoff = start - timedelta(seconds=1)
+    return {e.place_id: (e.holder, e.status, e.part) for e in status(store, cutoff, tz, known_at, ids)}
+
+
+# --- check -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One integrity check and what it found (no problems: all is well)."""
+
+    name: str
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {"check": self.name, "ok": self.ok, "problems": list(self.problems)}
+
+
+_PROBLEM_CAP = 50
+
+
+def _capped(rows: Sequence[str]) -> tuple[str, ...]:
+    if len(rows) <= _PROBLEM_CAP:
+        return tuple(rows)
+    return (*rows[:_PROBLEM_CAP], f"… and {len(rows) - _PROBLEM_CAP} more")
+
+
+def check(store: Store) -> list[CheckResult]:
+    """SQLite integrity, foreign keys, the head table against the revisions, same-instant control conflicts."""
+    conn = store.conn
+    results = []
+    integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+    results.append(CheckResult("integrity", _capped([] if integrity == ["ok"] else integrity)))
+    fk = [
+        f"{t} row {rowid} points at a missing {parent}"
+        for t, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check")
+    ]
+    results.append(CheckResult("foreign keys", _capped(fk)))
+    heads = [
+        f"event {eid}: head is seq {seq}, latest revision is seq {latest}"
+        for eid, seq, latest in conn.execute(
+            "SELECT e.event_id, e.seq, m.latest FROM events e LEFT JOIN "
+            "(SELECT event_id, max(seq) AS latest FROM revisions GROUP BY event_id) m ON m.event_id = e.event_id "
+            "WHERE m.latest IS NOT e.seq"
+        )
+    ]
+    heads += [
+        f"event {eid} has revisions but no head row"
+        for (eid,) in conn.execute(
+            "SELECT DISTINCT r.event_id FROM revisions r WHERE NOT EXISTS "
+            "(SELECT 1 FROM events e WHERE e.event_id = r.event_id)"
+        )
+    ]
+    heads += [
+        f"event {eid}: head columns differ from revision seq {seq}"
+        for eid, seq in conn.execute(
+            "SELECT e.event_id, e.seq FROM events e JOIN revisions r ON r.seq = e.seq WHERE r.event_id != e.event_id "
+            "OR r.kind != e.kind OR r.place_id != e.place_id OR r.at_utc != e.at_utc "
+            "OR r.at_date IS NOT e.at_date OR r.retracted != e.retracted"
+        )
+    ]
+    results.append(CheckResult("head table", _capped(heads)))
+    chains = [
+        f"event {eid}: revisions numbered 1..{top} but {n} stored"
+        for eid, top, n in conn.execute(
+            "SELECT event_id, max(revision), count(*) FROM revisions GROUP BY event_id "
+            "HAVING max(revision) != count(*) OR min(revision) != 1"
+        )
+    ]
+    results.append(CheckResult("revision chains", _capped(chains)))
+    results.append(CheckResult("same-instant control", _capped(control_conflicts(store))))
+    return results
+
+
+def control_conflicts(store: Store) -> list[str]:
+    """Places with two control events at one instant that disagree (status shows the later recorded)."""
+    actors = store.actors_by_id()
+    rows = store.conn.execute(
+        "SELECT p.name, e.at_utc, group_concat(e.event_id || '=' || r.actor_ids || ' ' || coalesce(r.status, '') "
+        "|| coalesce(' ' || r.part, ''), '; ') "
+        "FROM events e JOIN revisions r ON r.seq = e.seq JOIN places p ON p.id = e.place_id "
+        "WHERE e.kind = 'control' AND e.retracted = 0 GROUP BY e.place_id, e.at_utc "
+        "HAVING count(DISTINCT r.actor_ids || '|' || coalesce(r.status, '') || '|' || coalesce(r.part, '')) > 1 "
+        "ORDER BY p.name, e.at_utc"
+    )
+    found = []
+    for place, at_utc, listing in rows:
+        parts = []
+        for item in listing.split("; "):
+            event_id, _, rest = item.partition("=")
+            ids, _, state = rest.partition(" ")
+            holder = ", ".join(actors[i].name for i in json.loads(ids))
+            parts.append(f"{event_id} {holder} {state}".strip())
+        found.append(f"{place} at {at_utc}: {' vs '.join(parts)} (status uses the later recorded)")
+    return found
+
+
+# --- backup ------------------------------------------------------------------------------------------
+
+
+def backup(store: Store, dest: Path) -> dict[str, int]:
+    """A consistent copy of the database through SQLite's backup API; never overwrites a file."""
+    if dest.exists():
+        raise InvalidInput(f"{dest} already exists; sitlog backup never overwrites (choose a new name)")
+    if not dest.parent.is_dir():
+        raise InvalidInput(f"cannot write {dest}: directory {dest.parent} does not exist")
+    try:
+        fd = os.open(dest, os.O_CREAT | os.O_EXCL | os.O_WRONLY, stat.S_IRUSR | stat.S_IWUSR)
+    except FileExistsError:
+        raise InvalidInput(f"{dest} already exists; sitlog backup never overwrites (choose a new name)") from None
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {dest}: {exc.strerror}") from None
+    os.close(fd)
+    try:
+        target = sqlite3.connect(dest)
+        try:
+            store.conn.backup(target)
+            counts = {
+                t: int(target.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in ("events", "revisions")
+            }
+        finally:
+            target.close()
+    except sqlite3.Error as exc:
+        dest.unlink(missing_ok=True)
+        raise StorageError(f"backup to {dest} failed: {exc}") from None
+    return counts
+
+
+# --- the demo scenario -------------------------------------------------------------------------------
+
+
+tz_utc = timezone.utc
+_SCENARIO_CREATED = datetime(2024, 11, 27, 2, 0, tzinfo=timezone.utc)
+
+
+def load_scenario(store: Store, lines: Iterable[str]) -> int:
+    """Load a scenario (JSON lines of places, actors and events as ``log`` would record them) in one transaction.
+
+    Each event line carries its own id and ``recorded`` time, so the loaded database is the same every time.
+    """
+    from sitlog.model import ActorType, parse_enum
+    from sitlog.recording import LogRequest, build_event
+    from sitlog.timeparse import parse_when
+
+    count = 0
+    with store.transaction():
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                if "place" in item:
+                    p = item["place"]
+                    store.add_place(p["name"], p.get("aliases", []), p.get("admin1"), p.get("admin2"),
+                                    source="demo scenario", now=_SCENARIO_CREATED)  # fmt: skip
+                elif "actor" in item:
+                    a = item["actor"]
+                    parent = store.resolve_actor(a["parent"]).item if a.get("parent") else None
+                    kind = parse_enum(ActorType, a.get("type", "other"), "actor type")
+                    store.add_actor(a["name"], a.get("aliases", []), kind, parent, a.get("side"), _SCENARIO_CREATED)
+                elif "event" in item:
+                    e = item["event"]
+                    recorded = datetime.fromisoformat(e["recorded"])
+                    request = LogRequest(kind=e["kind"], place=e["place"], fields=e.get("fields", {}),
+                                         source=e.get("source"), grade=e.get("grade"), claimed_by=e.get("claimed_by"),
+                                         note=e.get("note"), tags=e.get("tags", []), operator="demo",
+                                         event_id=e["id"])  # fmt: skip
+                    event = build_event(store, request, parse_when(e["at"], recorded, tz_utc), recorded, [])
+                    store.begin_changeset(event.id, "demo", f"log {event.kind.value}", recorded, event.id)
+                    store.insert_revision(event, event.id)
+                    count += 1
+            except (KeyError, TypeError, ValueError) as exc:
+                raise InvalidInput(f"scenario line {n}: {exc}") from None
+            except InvalidInput as exc:
+                raise InvalidInput(f"scenario line {n}: {exc.message}") from None
+    return count
