@@ -34,8 +34,7 @@ class Session:
         if self._store is None:
             from sitlog.store import Store
 
-            timeout = float(os.environ.get("SITLOG_BUSY_TIMEOUT", "5") or 5)
-            self._store = Store(self.db_path, busy_timeout=timeout)
+            self._store = Store(self.db_path, busy_timeout=busy_timeout())
         return self._store
 
     def when(self, text: str | None) -> When:
@@ -48,6 +47,20 @@ class Session:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def busy_timeout() -> float:
+    """Seconds to wait for another writer (``SITLOG_BUSY_TIMEOUT``, default 5) before exit 5."""
+    from sitlog.errors import UsageError
+
+    text = os.environ.get("SITLOG_BUSY_TIMEOUT", "").strip()
+    try:
+        seconds = float(text) if text else 5.0
+    except ValueError:
+        raise UsageError(f"SITLOG_BUSY_TIMEOUT must be a number of seconds, not {text!r}") from None
+    if not 0 <= seconds < 86400:
+        raise UsageError(f"SITLOG_BUSY_TIMEOUT must be between 0 and 86400 seconds, not {text!r}")
+    return seconds
 
 
 def default_db() -> Path:

@@ -60,7 +60,7 @@ def _strip_accents(text: str) -> str:
 
 
 def _arabic_key(text: str) -> str:
-    text = _ARABIC_MARKS.sub("", unicodedata.normalize("NFKC", text)).translate(_ARABIC_FOLD)
+    text = _ARABIC_MARKS.sub("", unicodedata.normalize("NFKC", text).casefold()).translate(_ARABIC_FOLD)
     words = []
     for word in re.split(r"[\s\-_,.]+", text):
         if word.startswith("ال") and len(word) > 3:
@@ -86,7 +86,7 @@ def name_key(name: str) -> str:
         word = word.replace("q", "k").replace("ee", "i").replace("oo", "u").replace("ou", "u").replace("o", "u")
         word = re.sub(r"(.)\1+", r"\1", word)
         word = re.sub(r"(?<=[a-z]{2})(ah|eh|a|e)$", "a", word)
-        words.append(word)
+        words.append(re.sub(r"(.)\1+", r"\1", word))  # the ending may have made a new double (-aah)
     return " ".join(words)
 
 
@@ -173,9 +173,11 @@ def close_names(name: str, names: Iterable[str], limit: int = 5) -> list[str]:
 
     key = name_key(split_qualified(name)[0])
     pool = {n: name_key(n) for n in names}
-    scored = process.extract(key, pool, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit * 3)
+    scored = process.extract(key, pool, scorer=fuzz.token_sort_ratio, processor=utils.default_process, limit=limit * 3)
+    # Short names (HTS, SAA) differ by a whole letter in a few: a fixed bar would never suggest them.
+    bar = 75 if len(key) > 5 else 60
     seen: list[str] = []
     for _key, score, original in scored:
-        if score >= 75 and original not in seen:
+        if score >= bar and original not in seen:
             seen.append(original)
     return seen[:limit]

@@ -95,16 +95,16 @@ class Quantity:
         lowered = re.sub(r"\s+", " ", raw.lower().replace(",", ""))
         if not lowered:
             raise InvalidInput("a quantity cannot be empty")
-        if lowered.isdigit():
-            n = _checked(int(lowered), raw)
+        if lowered.isdecimal():
+            n = _checked(_int(lowered), raw)
             return cls(n, n, raw)
         if m := _RANGE.match(lowered):
-            low, high = _checked(int(m[1]), raw), _checked(int(m[2]), raw)
+            low, high = _checked(_int(m[1]), raw), _checked(_int(m[2]), raw)
             if low > high:
                 raise InvalidInput(f"quantity range {raw!r} runs backwards (low > high)")
             return cls(low, high, raw)
         if m := _AT_LEAST.match(lowered):
-            return cls(_checked(int(m[1]), raw), None, raw)
+            return cls(_checked(_int(m[1]), raw), None, raw)
         if lowered in QUANTITY_WORDS:
             return cls(QUANTITY_WORDS[lowered], None, raw)
         words = ", ".join(w for w in QUANTITY_WORDS if " " not in w)
@@ -122,6 +122,11 @@ class Quantity:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Quantity:
         return cls(int(data["low"]), None if data.get("high") is None else int(data["high"]), str(data["text"]))
+
+
+def _int(digits: str) -> int:
+    # Past ~4000 digits int() refuses to convert; anything over 9 digits is refused by _checked anyway.
+    return int(digits) if len(digits) <= 12 else _MAX_QUANTITY + 1
 
 
 def _checked(n: int, raw: str) -> int:
@@ -311,7 +316,9 @@ def utc_key(instant: datetime) -> str:
 
 
 def from_utc_key(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    """The instant a ``utc_key`` text names (``fromisoformat``: ~20x faster than ``strptime`` on bulk reads)."""
+    instant = datetime.fromisoformat(text)
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=timezone.utc)
 
 
 def day_bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:

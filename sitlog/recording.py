@@ -70,9 +70,12 @@ def _quantity(value: str | None, option: str) -> Quantity | None:
         raise InvalidInput(f"{option}: {exc.message}") from None
 
 
-def _resolved(notes: list[str], typed: str, match: Match[Any], canonical: str) -> None:
+def _resolved(notes: list[str], typed: str, match: Match[Any], name: str, canonical: str) -> None:
+    """Tell the operator how a name was read, whenever it was not typed exactly as stored."""
     if match.how != "name":
         notes.append(f"{typed!r} → {canonical} ({match.how})")
+    elif typed.strip() != name:
+        notes.append(f"{typed!r} → {canonical}")
 
 
 def resolve_or_create_place(store: Store, text: str, create: bool, now: datetime, notes: list[str]) -> Place:
@@ -88,13 +91,13 @@ def resolve_or_create_place(store: Store, text: str, create: bool, now: datetime
         place = store.add_place(name, admin1=admin1, source="operator (--new-place)", now=now)
         notes.append(f"new place {place.label()}")
         return place
-    _resolved(notes, text, match, match.item.label())
+    _resolved(notes, text, match, match.item.name, match.item.label())
     return match.item
 
 
 def _actor(store: Store, text: str, notes: list[str]) -> str:
     match = store.resolve_actor(text)
-    _resolved(notes, text, match, match.item.name)
+    _resolved(notes, text, match, match.item.name, match.item.name)
     return match.item.name
 
 
@@ -102,7 +105,7 @@ def build_event(store: Store, req: LogRequest, when: When, now: datetime, notes:
     """Resolve every name in ``req`` and return the event it describes (not yet stored)."""
     kind = parse_enum(Kind, req.kind, "kind")
     f = req.fields
-    grade = parse_grade(req.grade) if req.grade else None
+    grade = parse_grade(req.grade) if req.grade is not None else None
     quantities = {
         name: _quantity(f.get(name), f"--{name}") for name in ("killed", "injured", "captured", "people", "families")
     }
@@ -188,7 +191,9 @@ def record(store: Store, req: LogRequest, when: When, now: datetime, tz: tzinfo)
         event = build_event(store, req, when, now, notes)
         existing = store.event_exists(event.id)
         if existing is not None:
-            if existing.content() == event.with_changes(place=existing.place).content():
+            # Without --at the time defaults to "now", which a retry minutes later cannot repeat.
+            retry = event if req.at is not None else event.with_changes(when=existing.when)
+            if existing.content() == retry.with_changes(place=existing.place).content():
                 return LogResult(existing, f"already recorded {existing.id} (same content; nothing added)", False)
             raise InvalidInput(f"event id {event.id} is already used for different content (use `sitlog amend`)")
         changeset = new_event_id(now)
@@ -233,6 +238,7 @@ def event_filter(
         limit=limit,
         include_retracted=include_retracted,
         known_at=sess.when(known_at).instant if known_at else None,
+        tz=sess.tz,
     )
 
 

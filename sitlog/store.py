@@ -9,7 +9,8 @@ import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ from sitlog.model import (
     Precision,
     Quantity,
     When,
+    day_bounds,
     from_utc_key,
     utc_key,
 )
@@ -212,6 +214,7 @@ class EventFilter:
     limit: int | None = None
     include_retracted: bool = False
     known_at: datetime | None = None
+    tz: tzinfo = timezone.utc  # the report zone: an event known only by date sits at its local midnight
 
 
 def _q(value: Quantity | None) -> str | None:
@@ -219,7 +222,18 @@ def _q(value: Quantity | None) -> str | None:
 
 
 def _unq(text: str | None) -> Quantity | None:
-    return Quantity.from_json(json.loads(text)) if text else None
+    return _quantity_from_json(text) if text else None
+
+
+# Quantities and tag lists repeat across rows; decoding each distinct text once speeds long listings.
+@lru_cache(maxsize=4096)
+def _quantity_from_json(text: str) -> Quantity:
+    return Quantity.from_json(json.loads(text))
+
+
+@lru_cache(maxsize=4096)
+def _tags(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
 
 
 class Store:
@@ -229,13 +243,14 @@ class Store:
         self.path = path
         self.conn = _connect(path, busy_timeout)
         self._actor_cache: dict[int, Actor] | None = None
+        self._names_memo: dict[str, tuple[str, ...]] = {}  # actor_ids JSON → names, for actors_by_id()
+        self._names_memo_for: dict[int, Actor] | None = None
         self._migrate()
 
     # --- opening -------------------------------------------------------------------------------
 
     def _migrate(self) -> None:
         try:
-            self.conn.execute("PRAGMA journal_mode=WAL")
             tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             applied = set(MIGRATIONS.applied(self.conn))
             if tables and "_sqlite_migrations" not in tables:
@@ -246,6 +261,8 @@ class Store:
                     f"{self.path} has schema version {len(applied)}, newer than this sitlog ({SCHEMA_VERSION}); "
                     "upgrade sitlog"
                 )
+            # Only once the file is known to be ours: switching journal mode rewrites the file header.
+            self.conn.execute("PRAGMA journal_mode=WAL")
             if len(applied) < len(known):
                 with self.transaction():
                     MIGRATIONS.apply(self.conn)
@@ -322,6 +339,13 @@ class Store:
             row = self.conn.execute("SELECT name, name_ar FROM admin_units WHERE pcode = ?", (code,)).fetchone()
             if row:
                 units.extend(u for u in row if u)
+        # A place added by hand names its units in Latin script; the pack knows their Arabic names.
+        for unit in (place.admin1, place.admin2):
+            if unit:
+                rows = self.conn.execute(
+                    "SELECT name_ar FROM admin_units WHERE name = ? COLLATE NOCASE AND name_ar IS NOT NULL", (unit,)
+                )
+                units.extend(r[0] for r in rows)
         return units
 
     def resolve_place(
@@ -369,13 +393,15 @@ class Store:
         name = name.strip()
         if not name:
             raise InvalidInput("a place needs a name")
-        for pid, _hit in self._names_matching("place_names", "place_id", name):
+        for pid, hit in self._names_matching("place_names", "place_id", name):
             other = self.get_place(pid)
-            if gazetteer.name_key(other.name) == gazetteer.name_key(name) or _hit == name:
-                same_area = (other.admin1 or "") == (admin1 or "") or (
+            if gazetteer.name_key(hit) == gazetteer.name_key(name):
+                same_area = (other.admin1 or "") == (admin1 or "") or bool(
                     other.admin1 and admin1 and gazetteer.same_name(other.admin1, admin1)
                 )
-                if same_area and (other.admin2 or "") == (admin2 or "") or same_area and not admin2:
+                # Only differing districts on both sides keep `NAME, ADMIN2` able to reach each one.
+                told_apart = bool(other.admin2 and admin2 and not gazetteer.same_name(other.admin2, admin2))
+                if same_area and not told_apart:
                     raise InvalidInput(
                         f"place {name!r} already exists in {other.admin1 or 'no admin1'}: {other.label()} "
                         "(add --admin2 to tell them apart, or use `places alias`)",
@@ -568,9 +594,16 @@ class Store:
 
     def event_from_row(self, row: Sequence[Any]) -> Event:
         actors = self.actors_by_id()
+        if self._names_memo_for is not actors:
+            self._names_memo, self._names_memo_for = {}, actors
+        memo = self._names_memo
 
+        # A listing repeats the same few actor lists thousands of times: decode each once.
         def names(text: str) -> tuple[str, ...]:
-            return tuple(actors[i].name for i in json.loads(text))
+            found = memo.get(text)
+            if found is None:
+                found = memo[text] = tuple(actors[i].name for i in json.loads(text))
+            return found
 
         (
             _seq, event_id, revision, kind, place_id, at_utc, precision, at_date, at_end, actor_ids, against_ids,
@@ -580,7 +613,7 @@ class Store:
         ) = row  # fmt: skip
         prec = Precision(precision)
         when = (
-            When.exact(from_utc_key(at_utc))
+            When(from_utc_key(at_utc), prec)
             if prec is Precision.EXACT
             else When.window(date.fromisoformat(at_date), prec, date.fromisoformat(at_end) if at_end else None)
         )
@@ -611,7 +644,7 @@ class Store:
             claimed=bool(claimed),
             claimed_by=claimed_by,
             note=note,
-            tags=tuple(json.loads(tags)),
+            tags=_tags(tags),
             operator=operator,
             recorded_at=from_utc_key(recorded_at),
             revision=revision,
@@ -698,12 +731,16 @@ class Store:
         if flt.kind is not None:
             where.append("e.kind = ?")
             params.append(flt.kind.value)
+        # An event known only by date (at_utc = UTC midnight of at_date) counts at local midnight of
+        # its first day in the report zone; the outer at_utc bound keeps the time index usable.
         if flt.since is not None:
-            where.append("e.at_utc >= ?")
-            params.append(utc_key(flt.since))
+            first = _first_day_at_or_after(flt.since, flt.tz)
+            where.append("e.at_utc >= ? AND (e.at_date IS NULL AND e.at_utc >= ? OR e.at_date >= ?)")
+            params += [utc_key(min(flt.since, _utc_midnight(first))), utc_key(flt.since), first.isoformat()]
         if flt.until is not None:
-            where.append("e.at_utc < ?")
-            params.append(utc_key(flt.until))
+            end = _first_day_at_or_after(flt.until, flt.tz)
+            where.append("e.at_utc < ? AND (e.at_date IS NULL AND e.at_utc < ? OR e.at_date < ?)")
+            params += [utc_key(max(flt.until, _utc_midnight(end))), utc_key(flt.until), end.isoformat()]
         if flt.actor_id is not None:
             where.append(
                 "(EXISTS (SELECT 1 FROM json_each(r.actor_ids) WHERE value = ?) "
@@ -751,6 +788,16 @@ def _load_pack(conn: sqlite3.Connection) -> None:
         )
 
 
+def _first_day_at_or_after(instant: datetime, tz: tzinfo) -> date:
+    """The first day (in ``tz``) whose local midnight is at or after ``instant``."""
+    day = instant.astimezone(tz).date()
+    return day if day_bounds(day, tz)[0] >= instant else day + timedelta(days=1)
+
+
+def _utc_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+
+
 def _pcode_chain(pcode: str | None) -> list[str]:
     """``SY020000`` → the admin units above it: ``SY020000``, ``SY0200``, ``SY02``."""
     if not pcode:
@@ -770,13 +817,17 @@ def _connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
         if head and head != _SQLITE_MAGIC:
             raise StorageError(f"{path} is not a sitlog database (not an SQLite file)")
     else:
-        parent = path.parent
         try:
-            parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise StorageError(f"cannot create {path}: a parent of it is a file, not a directory") from None
+        except OSError as exc:
+            raise StorageError(f"cannot create {path}: {exc.strerror or exc}") from None
+        try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, stat.S_IRUSR | stat.S_IWUSR)
             os.close(fd)
         except FileExistsError:
-            pass
+            pass  # another process created it first: open theirs
         except OSError as exc:
             raise StorageError(f"cannot create {path}: {exc.strerror}") from None
     try:

@@ -22,6 +22,7 @@ _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$", re.IGNORECASE)
 _SLASHED = re.compile(r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}$")
+MIN_YEAR, MAX_YEAR = 1900, 2100
 
 
 def report_zone(name: str | None) -> tzinfo:
@@ -65,19 +66,37 @@ def parse_when(text: str, now: datetime, tz: tzinfo) -> When:
         unit = _UNITS.get(m[2])
         if unit is None:
             raise InvalidInput(f"unknown unit {m[2]!r} in {raw!r} (use minutes, hours, days or weeks)")
-        return When.exact(now - timedelta(**{unit: int(m[1])}))
+        try:
+            return _plausible(When.exact(now - timedelta(**{unit: int(m[1])})), raw)
+        except (OverflowError, ValueError):
+            raise InvalidInput(f"{raw!r} is too far back") from None
     if m := _DATE.match(lowered):
-        return When.window(_date(int(m[1]), int(m[2]), int(m[3]), raw), Precision.DAY)
+        return _plausible(When.window(_date(int(m[1]), int(m[2]), int(m[3]), raw), Precision.DAY), raw)
     if m := _MONTH.match(lowered):
-        return When.window(_date(int(m[1]), int(m[2]), 1, raw), Precision.MONTH)
+        return _plausible(When.window(_date(int(m[1]), int(m[2]), 1, raw), Precision.MONTH), raw)
     if m := _WEEK.match(lowered):
         try:
-            return When.window(date.fromisocalendar(int(m[1]), int(m[2]), 1), Precision.WEEK)
+            return _plausible(When.window(date.fromisocalendar(int(m[1]), int(m[2]), 1), Precision.WEEK), raw)
         except ValueError:
             raise InvalidInput(f"{raw!r} is not a real ISO week") from None
     if _SLASHED.match(lowered):
         raise InvalidInput(f"{raw!r} is ambiguous (day/month or month/day?): write it as YYYY-MM-DD")
-    return When.exact(_iso_instant(raw, tz))
+    try:
+        # Other ISO date-only forms (basic 20241127, week date 2024-W48-3) are days too, never midnight.
+        return _plausible(When.window(date.fromisoformat(raw), Precision.DAY), raw)
+    except ValueError:
+        pass
+    try:
+        return _plausible(When.exact(_iso_instant(raw, tz)), raw)
+    except OverflowError:
+        raise InvalidInput(f"{raw!r} is outside the years {MIN_YEAR}-{MAX_YEAR}") from None
+
+
+def _plausible(when: When, raw: str) -> When:
+    """Refuse years no report can mean (a typo such as 0224), which also keeps stored keys fixed-width."""
+    if not MIN_YEAR <= when.instant.year <= MAX_YEAR:
+        raise InvalidInput(f"{raw!r} is outside the years {MIN_YEAR}-{MAX_YEAR}")
+    return when
 
 
 def _date(year: int, month: int, day: int, raw: str) -> date:
@@ -102,7 +121,7 @@ def _iso_instant(raw: str, tz: tzinfo) -> datetime:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        if re.match(r"^\d{4}-\d{2}-\d{2}", text):
+        if re.match(r"^\d{4}-?\d{2}-?\d{2}", text):
             raise InvalidInput(f"{raw!r} is not a real date and time") from None
         raise InvalidInput(
             f"cannot read time {raw!r}: use ISO 8601 (2024-11-27, 2024-11-27T06:30, 2024-11-27T06:30+03:00), "

@@ -1,0 +1,179 @@
+"""`sitlog places` and `sitlog actors`: add, alias, list, import."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Run
+
+
+def _place(sitlog: Callable[..., Run], query: str) -> dict[str, object]:
+    found = sitlog("places", "list", query, "--json").json()
+    assert len(found) == 1, found
+    place = found[0]
+    assert isinstance(place, dict)
+    return place
+
+
+def test_places_add_with_every_option(sitlog: Callable[..., Run]) -> None:
+    run = sitlog("places", "add", "Anadan", "--alias", "Andan", "--alias", "عندان", "--admin1", "Aleppo",
+                 "--admin2", "Jebel Saman", "--admin3", "Haritan", "--pcode", "C1003", "--lat", "36.2936",
+                 "--lon", "37.0447", "--json")  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    assert run.stderr == f"added place Anadan (Jebel Saman, Aleppo) (id {run.json()['id']})\n"
+    added = run.json()
+    assert added["aliases"] == ["Andan", "عندان"]
+    assert (added["admin1"], added["admin2"], added["admin3"], added["pcode"]) == ("Aleppo", "Jebel Saman", "Haritan",
+                                                                                   "C1003")  # fmt: skip
+    assert (added["lat"], added["lon"], added["source"]) == (36.2936, 37.0447, "operator")
+    assert _place(sitlog, "عندان") == added
+
+
+def test_places_add_without_coordinates_has_none(sitlog: Callable[..., Run]) -> None:
+    assert sitlog("places", "add", "Hawar", "--admin1", "Aleppo").exit_code == 0
+    place = _place(sitlog, "Hawar")
+    assert (place["lat"], place["lon"]) == (None, None)  # never pretend coordinates we do not have
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["Bala", "--lat", "36.1"], "give both --lat and --lon"),
+        (["Bala", "--lat", "91", "--lon", "37"], "latitude 91.0 is outside"),
+        (["Bala", "--lat", "36", "--lon", "181"], "longitude 181.0 is outside"),
+        (["  "], "a place needs a name"),
+        (["Idlib", "--admin1", "Idleb", "--admin2", "Idleb"], "already exists in Idleb"),
+    ],
+)
+def test_places_add_bad_input(sitlog: Callable[..., Run], args: list[str], message: str) -> None:
+    run = sitlog("places", "add", *args)
+    assert run.exit_code == 3 and message in run.stderr and run.stderr.startswith("Error: ")
+
+
+def test_same_name_in_same_admin1_is_exit_3_but_other_admin1_is_fine(sitlog: Callable[..., Run]) -> None:
+    assert sitlog("places", "add", "Kafr Basin", "--admin1", "Aleppo").exit_code == 0
+    again = sitlog("places", "add", "Kfar Basin", "--admin1", "aleppo")
+    assert again.exit_code == 3 and "already exists in Aleppo: Kafr Basin (Aleppo)" in again.stderr
+    assert sitlog("places", "add", "Kafr Basin", "--admin1", "Idleb").exit_code == 0
+    assert len(sitlog("places", "list", "Kafr Basin", "--json").json()) == 2
+
+
+def test_places_alias(sitlog: Callable[..., Run], actors: None) -> None:
+    assert sitlog("places", "add", "Kafr Basin", "--admin1", "Aleppo").exit_code == 0
+    run = sitlog("places", "alias", "Kafr Basin", "كفر باسين")
+    assert run.exit_code == 0 and run.stderr == "كفر باسين now names Kafr Basin (Aleppo)\n"
+    logged = sitlog("log", "control", "كفر باسين", "--by", "HTS", "--json")
+    assert logged.json()["place"] == "Kafr Basin"
+    assert "(alias)" in logged.stderr
+    missing = sitlog("places", "alias", "Nowhereville", "x")
+    assert missing.exit_code == 3 and "unknown place 'Nowhereville'" in missing.stderr
+
+
+def test_places_list_query_formats_and_admin1(sitlog: Callable[..., Run]) -> None:
+    listed = sitlog("places", "list", "idleb", "--json").json()
+    assert "Idlib" in [p["name"] for p in listed]
+    in_idleb = sitlog("places", "list", "--admin1", "Idlib", "--json").json()
+    assert in_idleb and {p["admin1"] for p in in_idleb} == {"Idleb"}
+    table = sitlog("places", "list", "Ariha").stdout.splitlines()
+    assert table[0].split() == ["id", "name", "aliases", "admin1", "admin2", "pcode", "lat", "lon"]
+    rows = list(csv.reader(io.StringIO(sitlog("places", "list", "Ariha", "-f", "csv").stdout)))
+    assert rows[0][:2] == ["id", "name"] and rows[1][1] == "Ariha"
+    assert sitlog("places", "list", "Nowhereville", "--json").json() == []
+
+
+def test_places_import_csv_and_jsonl(sitlog: Callable[..., Run], tmp_path: Path) -> None:
+    sheet = tmp_path / "villages.csv"
+    sheet.write_text(
+        "name,aliases,admin1,admin2,lat,lon\n"
+        "Anadan,Andan;عندان,Aleppo,Jebel Saman,36.2936,37.0447\n"
+        '"Kafr Naha","Kfar Naha",Aleppo,Jebel Saman,,\n',
+        encoding="utf-8",
+    )
+    run = sitlog("places", "import", str(sheet))
+    assert run.exit_code == 0 and run.stderr == f"added 2 places from {sheet}\n"
+    assert _place(sitlog, "Kfar Naha")["name"] == "Kafr Naha"
+    assert _place(sitlog, "Andan")["lat"] == 36.2936
+    lines = tmp_path / "more.jsonl"
+    lines.write_text(json.dumps({"name": "Hawar", "aliases": ["Huwar"], "admin1": "Aleppo"}) + "\n\n", "utf-8")
+    assert sitlog("places", "import", str(lines)).exit_code == 0
+    assert _place(sitlog, "Huwar")["name"] == "Hawar"
+
+
+@pytest.mark.parametrize(
+    ("content", "suffix", "message"),
+    [
+        ("name,aliases,admin1\nBala,,Aleppo\nBala,,Aleppo\n", ".csv", "line 3: place 'Bala' already exists"),
+        ("name,colour\nBala,red\n", ".csv", "line 2: unknown column(s): colour"),
+        ("name,lat,lon\nBala,north,37\n", ".csv", "line 2: lat 'north' is not a number"),
+        ('{"name": "Bala"}\nnot json\n', ".jsonl", "line 2: not JSON"),
+        ('{"aliases": ["x"]}\n', ".jsonl", "line 1: a place needs a name"),
+    ],
+)
+def test_places_import_is_all_or_nothing(
+    sitlog: Callable[..., Run], tmp_path: Path, content: str, suffix: str, message: str
+) -> None:
+    before = len(sitlog("places", "list", "--json").json())
+    path = tmp_path / f"bad{suffix}"
+    path.write_text(content, encoding="utf-8")
+    run = sitlog("places", "import", str(path))
+    assert run.exit_code == 3 and message in run.stderr
+    assert len(sitlog("places", "list", "--json").json()) == before
+
+
+def test_places_import_missing_file(sitlog: Callable[..., Run], tmp_path: Path) -> None:
+    run = sitlog("places", "import", str(tmp_path / "nope.csv"))
+    assert run.exit_code == 3 and "cannot read" in run.stderr
+
+
+# --- actors -----------------------------------------------------------------------------------------
+
+
+def test_actors_add_with_type_parent_side(sitlog: Callable[..., Run], actors: None) -> None:
+    run = sitlog("actors", "add", "Northern Storm Brigade", "--alias", "Liwa Asifat al-Shamal", "--type", "militia",
+                 "--parent", "Hayat Tahrir al-Sham", "--side", "opposition", "--json")  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    assert run.stderr == "added actor Northern Storm Brigade (militia)\n"
+    expected = {"name": "Northern Storm Brigade", "aliases": ["Liwa Asifat al-Shamal"], "type": "militia",
+                "parent": "HTS", "side": "opposition"}  # fmt: skip
+    assert run.json() == {"id": run.json()["id"], **expected}
+
+
+@pytest.mark.parametrize("actor_type", ["state", "rebel", "militia", "external", "civilians", "other"])
+def test_every_actor_type(sitlog: Callable[..., Run], actor_type: str) -> None:
+    run = sitlog("actors", "add", f"Group {actor_type}", "--type", actor_type, "--json")
+    assert run.exit_code == 0 and run.json()["type"] == actor_type
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["hts"], "actor 'hts' already exists as 'HTS'"),
+        (["X", "--type", "gang"], "--type must be one of state, rebel"),
+        (["X", "--parent", "Nobody At All"], "unknown actor 'Nobody At All'"),
+        ([""], "an actor needs a name"),
+    ],
+)
+def test_actors_add_bad_input(sitlog: Callable[..., Run], actors: None, args: list[str], message: str) -> None:
+    run = sitlog("actors", "add", *args)
+    assert run.exit_code == 3 and message in run.stderr
+
+
+def test_actors_alias_and_list(sitlog: Callable[..., Run], actors: None) -> None:
+    run = sitlog("actors", "alias", "SAA", "Government forces")
+    assert run.exit_code == 0 and run.stderr == "Government forces now names Syrian Arab Army\n"
+    taken = sitlog("actors", "alias", "Syrian Arab Army", "Hayat Tahrir al-Sham")
+    assert taken.exit_code == 3 and "already names actor 'HTS'" in taken.stderr
+    listed = sitlog("actors", "list", "--json").json()
+    assert [a["name"] for a in listed] == ["HTS", "Syrian Arab Army"]
+    assert listed[1]["aliases"] == ["SAA", "Government forces"]
+    assert [a["name"] for a in sitlog("actors", "list", "government", "--json").json()] == ["Syrian Arab Army"]
+    table = sitlog("actors", "list").stdout.splitlines()
+    assert table[0].split() == ["id", "name", "aliases", "type", "parent", "side"]
+    logged = sitlog("log", "strike", "Ariha", "--by", "government forces", "--json")
+    assert logged.json()["actors"] == ["Syrian Arab Army"]

@@ -1,0 +1,119 @@
+"""The output layer: tables for people (rich on a terminal, plain off it), JSON/CSV for scripts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from unicodedata import combining, east_asian_width
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sitlog.render import TERMINAL_ROW_CAP, Format, Report, Table, emit, message, visible
+
+HOSTILE = "[bold]x[/] [/] \x1b[31mred\x1b[0m \x07 حلب ✓"
+
+
+def _render(report: Report, fmt: Format, terminal: bool | None = None) -> str:
+    out = io.StringIO()
+    emit(report, fmt, out, is_terminal=terminal)
+    return out.getvalue()
+
+
+def _report(rows: list[list[object]], title: str | None = None) -> Report:
+    table = Table(("id", "note"), rows, title)
+    return Report([{"id": r[0], "note": r[1]} for r in rows], [table])
+
+
+def test_visible_escapes_control_characters_only() -> None:
+    assert visible(HOSTILE) == "[bold]x[/] [/] \\x1b[31mred\\x1b[0m \\x07 حلب ✓"
+    assert visible("line\nbreak\ttab") == "line\\nbreak\\ttab"
+    assert (visible(None), visible(True), visible(3)) == ("", "yes", "3")
+
+
+@given(st.text(max_size=60))
+def test_visible_text_never_carries_a_control_character(text: str) -> None:
+    shown = visible(text)
+    assert shown.isprintable()
+    if text.isprintable():
+        assert shown == text
+
+
+def test_terminal_table_shows_markup_and_escapes_literally() -> None:
+    out = _render(_report([[1, HOSTILE]]), Format.TABLE, terminal=True)
+    assert "[bold]x[/] [/] \\x1b[31mred\\x1b[0m \\x07 حلب" in out
+    assert "\x1b" not in out and "\x07" not in out
+
+
+def test_terminal_table_is_capped_with_a_note_of_what_was_left_out() -> None:
+    rows: list[list[object]] = [[i, f"row {i}"] for i in range(TERMINAL_ROW_CAP + 37)]
+    out = _render(_report(rows), Format.TABLE, terminal=True)
+    assert f"row {TERMINAL_ROW_CAP - 1} " in out and f"row {TERMINAL_ROW_CAP} " not in out
+    assert "37 more rows not shown" in out.splitlines()[-1]
+
+
+def test_short_terminal_table_has_no_note() -> None:
+    out = _render(_report([[1, "a"]]), Format.TABLE, terminal=True)
+    assert "more rows" not in out
+    assert "┃ id" in out  # drawn by rich
+
+
+def test_plain_table_is_unwrapped_uncapped_and_undecorated() -> None:
+    long_note = "word " * 80
+    rows: list[list[object]] = [[i, long_note] for i in range(TERMINAL_ROW_CAP + 5)]
+    out = _render(_report(rows, title="events"), Format.TABLE, terminal=False)
+    lines = out.splitlines()
+    assert lines[0] == "events"
+    assert len(lines) == 3 + len(rows)  # title, header, rule, one line per row
+    assert "\x1b" not in out and not set(out) & set("│┃━─┏┗")
+
+
+def test_plain_table_aligns_by_display_width() -> None:
+    out = _render(_report([["漢字", "wide"], ["ab", "narrow"], ["e\u0301", "mark"]]), Format.TABLE, terminal=False)
+
+    def columns(text: str) -> int:
+        return sum(0 if combining(c) else 2 if east_asian_width(c) == "W" else 1 for c in text)
+
+    lines = out.splitlines()[2:]
+    starts = {columns(line[: line.index(word)]) for line, word in zip(lines, ["wide", "narrow", "mark"], strict=True)}
+    assert starts == {6}  # every second column starts in the same terminal column
+
+
+def test_empty_table_says_none() -> None:
+    assert _render(_report([]), Format.TABLE, terminal=False) == "(none)\n"
+
+
+def test_markdown_escapes_pipes_and_controls() -> None:
+    out = _render(_report([[1, "a|b\x1b"]]), Format.MARKDOWN)
+    assert out.splitlines()[2] == "| 1    | a\\|b\\x1b |"
+
+
+def test_json_escapes_and_csv_keeps_bytes() -> None:
+    report = _report([[1, HOSTILE]])
+    as_json = _render(report, Format.JSON)
+    assert "\x1b" not in as_json and json.loads(as_json)[0]["note"] == HOSTILE
+    as_csv = _render(report, Format.CSV)
+    assert list(csv.reader(io.StringIO(as_csv)))[1] == ["1", HOSTILE]
+    lines = _render(report, Format.JSONL).splitlines()
+    assert [json.loads(line) for line in lines] == report.data
+
+
+def test_multiple_tables_in_plain_and_csv() -> None:
+    report = Report({}, [Table(("a",), [[1]], "first"), Table(("b",), [[2]], "second")])
+    plain = _render(report, Format.TABLE, terminal=False)
+    assert plain.startswith("first\n") and "\nsecond\n" in plain
+    assert _render(report, Format.CSV) == "a\n1\n"  # CSV carries the main table only
+
+
+def test_no_color_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    report = Report([], [Table(("a",), [["x"], ["y"]], struck={0})])
+    assert "\x1b[" not in _render(report, Format.TABLE, terminal=True)
+
+
+def test_message_is_one_visible_line() -> None:
+    err = io.StringIO()
+    message("Error: bad \x1b[2J\nnote", err)
+    assert err.getvalue() == "Error: bad \\x1b[2J note\n"

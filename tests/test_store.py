@@ -1,0 +1,199 @@
+"""The store: file creation, migrations, transactions, the revision chain, and the index-backed queries."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from sitlog.errors import InvalidInput, NotFound
+from sitlog.model import ActorType, Event, Kind, Precision, When
+from sitlog.store import SCHEMA_VERSION, EventFilter, Store
+
+NOW = datetime(2024, 11, 28, 12, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store(tmp_path / "s.db")
+    with opened.transaction():
+        opened.add_actor("HTS", ("Hayat Tahrir al-Sham",), ActorType.REBEL, now=NOW)
+        opened.add_actor("SAA", (), ActorType.STATE, now=NOW)
+    yield opened
+    opened.close()
+
+
+def _log(store: Store, event_id: str, kind: Kind = Kind.STRIKE, place: str = "Ariha", **changes: object) -> Event:
+    where = store.resolve_place(place).item
+    event = Event(
+        id=event_id,
+        kind=kind,
+        place_id=where.id,
+        place=where.name,
+        when=When.exact(NOW),
+        actors=("HTS",) if kind is not Kind.CLASH else ("HTS", "SAA"),
+        operator="tester",
+        recorded_at=NOW,
+    ).with_changes(**changes)
+    with store.transaction():
+        store.begin_changeset(f"CS-{event_id}-{event.revision}", "tester", "test", NOW, event_id)
+        store.insert_revision(event, f"CS-{event_id}-{event.revision}")
+    return event
+
+
+def test_new_database_file_is_private_wal_with_foreign_keys(store: Store) -> None:
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert store.schema_version == SCHEMA_VERSION
+
+
+def test_migrations_are_recorded_and_not_rerun(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    Store(path).close()
+    names = [r[0] for r in sqlite3.connect(path).execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
+    assert names[:2] == ["m001_initial", "m002_syria_pack"] and len(names) == SCHEMA_VERSION
+    places = Store(path).counts()["places"]
+    reopened = Store(path)
+    assert reopened.counts()["places"] == places  # the pack is not loaded twice
+    assert reopened.schema_version == SCHEMA_VERSION
+
+
+def test_a_failed_transaction_leaves_nothing(store: Store) -> None:
+    before = store.counts()
+    with pytest.raises(InvalidInput), store.transaction():
+        store.add_place("Anadan", admin1="Aleppo", now=NOW)
+        store.add_place("Anadan", admin1="Aleppo", now=NOW)  # exit 3: same name in the same admin1
+    assert store.counts() == before
+
+
+def test_foreign_keys_refuse_an_event_at_no_place(store: Store) -> None:
+    event = Event(id="X1", kind=Kind.STRIKE, place_id=999_999, place="?", when=When.exact(NOW), actors=("HTS",))
+    with pytest.raises(sqlite3.IntegrityError), store.transaction():
+        store.insert_revision(event, None)
+    assert store.count_events() == 0
+
+
+def test_revisions_are_appended_and_the_head_moves(store: Store) -> None:
+    first = _log(store, "01JDSA8WG0AAAAAAAAAAAAAAAA", note="first")
+    _log(store, "01JDSA8WG0AAAAAAAAAAAAAAAA", note="second", revision=2)
+    chain = store.revisions_of(first.id)
+    assert [(e.revision, e.note) for e in chain] == [(1, "first"), (2, "second")]
+    assert store.get_event(first.id).note == "second"
+    assert store.counts()["revisions"] == 2 and store.count_events() == 1
+
+
+def test_event_round_trips_every_field(store: Store) -> None:
+    from sitlog.model import ControlStatus, Means, Quantity
+
+    to = store.resolve_place("Idlib").item
+    fields: list[dict[str, object]] = [
+        {"kind": Kind.CONTROL, "status": ControlStatus.CONTESTED, "part": "south", "against": ("SAA",)},
+        {"kind": Kind.CLASH, "outcome": "repelled"},
+        {"kind": Kind.CASUALTIES, "killed": Quantity.parse("dozens"), "injured": Quantity.parse("10-15"),
+         "captured": Quantity.parse("3"), "side": "HTS", "person": "Abu Obeida", "role": "commander"},
+        {"kind": Kind.STRIKE, "means": Means.DRONE},
+        {"kind": Kind.DISPLACEMENT, "actors": (), "people": Quantity.parse("hundreds"),
+         "families": Quantity.parse("40+"), "to": to.name, "to_place_id": to.id},
+    ]  # fmt: skip
+    week = When.window(date(2024, 11, 27), Precision.WEEK, date(2024, 12, 3))
+    common = {"source": "SOHR", "grade": "B2", "claimed": True, "claimed_by": "HTS media", "note": "n\x1b[31m",
+              "tags": ("a", "b"), "when": week}  # fmt: skip
+    for i, extra in enumerate(fields):
+        logged = _log(store, f"ID{i}", **{**common, **extra})  # type: ignore[arg-type]
+        assert store.get_event(f"ID{i}") == logged
+
+
+def test_ids_resolve_by_unique_prefix(store: Store) -> None:
+    _log(store, "01JDSA8WG0AAAAAAAAAAAAAAAA")
+    _log(store, "01JDSA8WG0AAAAAAAAAAAAAAAB")
+    _log(store, "01JDSB00000000000000000000")
+    assert store.get_event("01jdsb").id == "01JDSB00000000000000000000"
+    with pytest.raises(InvalidInput, match="matches several"):
+        store.get_event("01JDSA8WG0")
+    with pytest.raises(NotFound):
+        store.get_event("ZZZ")
+
+
+def _ids(store: Store, **flt: object) -> list[str]:
+    return [e.id for e in store.events(EventFilter(**flt))]  # type: ignore[arg-type]
+
+
+def test_events_filters(store: Store) -> None:
+    ariha = store.resolve_place("Ariha").item.id
+    _log(store, "A", Kind.STRIKE, when=When.exact(NOW - timedelta(days=2)))
+    _log(store, "B", Kind.CLASH, place="Idlib", when=When.exact(NOW - timedelta(days=1)))
+    _log(store, "C", Kind.CONTROL, against=("SAA",), when=When.exact(NOW))
+    _log(store, "D", Kind.STRIKE, retracted=True, reason="duplicate")
+    saa = store.resolve_actor("SAA").item.id
+    assert _ids(store) == ["A", "B", "C"]
+    assert _ids(store, include_retracted=True) == ["A", "B", "C", "D"]
+    assert _ids(store, place_id=ariha) == ["A", "C"]
+    assert _ids(store, kind=Kind.STRIKE) == ["A"]
+    assert _ids(store, actor_id=saa) == ["B", "C"]  # principal or contesting actor
+    assert _ids(store, since=NOW - timedelta(days=1)) == ["B", "C"]
+    assert _ids(store, until=NOW - timedelta(days=1)) == ["A"]
+    assert _ids(store, limit=2) == ["A", "B"]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Damascus", "Pacific/Kiritimati", "Etc/GMT+12"])
+def test_date_bounds_put_day_events_on_their_day_in_any_zone(store: Store, zone: str) -> None:
+    tz = timezone.utc if zone == "UTC" else ZoneInfo(zone)
+    for day in (26, 27, 28):
+        _log(store, f"D{day}", when=When.window(date(2024, 11, day), Precision.DAY))
+    start, end = (datetime(2024, 11, 27, tzinfo=tz).astimezone(timezone.utc),
+                  datetime(2024, 11, 28, tzinfo=tz).astimezone(timezone.utc))  # fmt: skip
+    assert _ids(store, since=start, until=end, tz=tz) == ["D27"]
+    assert _ids(store, since=start, tz=tz) == ["D27", "D28"]
+    assert _ids(store, until=end, tz=tz) == ["D26", "D27"]
+
+
+def test_known_at_sees_only_what_was_recorded_by_then(store: Store) -> None:
+    _log(store, "E1", note="as first told")
+    later = NOW + timedelta(hours=1)
+    _log(store, "E1", note="corrected", revision=2, recorded_at=later)
+    _log(store, "E2", recorded_at=later)
+    assert [(e.id, e.note) for e in store.events(EventFilter(known_at=NOW))] == [("E1", "as first told")]
+    assert [(e.id, e.note) for e in store.events(EventFilter(known_at=later))] == [("E1", "corrected"), ("E2", None)]
+
+
+def _plan(store: Store, sql: str, *params: object) -> str:
+    return " ".join(str(r[3]) for r in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+
+
+def test_the_hot_queries_are_index_lookups(store: Store) -> None:
+    place_history = _plan(store, "SELECT event_id FROM events WHERE place_id = ? ORDER BY at_utc", 1)
+    assert "INDEX events_place_time" in place_history and "TEMP B-TREE" not in place_history
+    day = _plan(store, "SELECT event_id FROM events WHERE at_utc >= ? AND at_utc < ?", "2024-11-27", "2024-11-28")
+    assert "INDEX events_time" in day
+    latest_control = _plan(
+        store,
+        "SELECT seq FROM events WHERE kind = 'control' AND retracted = 0 AND place_id = ? AND at_utc <= ? "
+        "ORDER BY at_utc DESC, seq DESC LIMIT 1",
+        1,
+        "2024-11-28",
+    )
+    assert "events_control" in latest_control and "TEMP B-TREE" not in latest_control
+
+
+def test_add_place_refuses_a_second_of_one_name_in_one_admin1(store: Store) -> None:
+    with store.transaction():
+        store.add_place("Kafr Basin", ("Kfar Bissin",), admin1="Aleppo", admin2="Jebel Saman", now=NOW)
+        store.add_place("Kafr Basin", admin1="Idleb", admin2="Harim", now=NOW)  # another governorate: fine
+        store.add_place("Kafr Basin", admin1="Aleppo", admin2="Afrin", now=NOW)  # another district: told apart
+    for admin2 in (None, "Jebel Saman"):
+        with pytest.raises(InvalidInput, match="already exists in Aleppo"), store.transaction():
+            store.add_place("kfar bissin", admin1="Aleppo", admin2=admin2, now=NOW)
+
+
+def test_place_without_district_blocks_a_second_one_in_its_governorate(store: Store) -> None:
+    with store.transaction():
+        store.add_place("Hawar", admin1="Aleppo", now=NOW)
+    # "Hawar, Aleppo" could no longer reach the first one.
+    with pytest.raises(InvalidInput, match="already exists"), store.transaction():
+        store.add_place("Hawar", admin1="Aleppo", admin2="Afrin", now=NOW)
