@@ -74,6 +74,10 @@ def _raw(value: Any) -> str:
 
 
 def dumps(data: Any, indent: int | None = 2) -> str:
+    if indent is not None and isinstance(data, list) and data:
+        # An indented dump runs json's pure-Python encoder (~100 ms for 10,000 records); a list is written
+        # one compact record per line instead, through the C encoder: still valid JSON, and grep-friendly.
+        return "[\n" + ",\n".join(" " * indent + json.dumps(x, ensure_ascii=False) for x in data) + "\n]"
     return json.dumps(data, ensure_ascii=False, indent=indent)
 
 
@@ -405,13 +409,26 @@ def _claim(claimed: bool, party: str | None) -> str:
     return (party or "claim") if claimed else ""
 
 
+def _cell_from_json(text: str, precision: str) -> str:
+    """The table form of a JSON time, by slicing: formatting ten thousand datetimes twice is what shows."""
+    if precision == "exact":
+        return f"{text[:10]} {text[11:16]}"
+    if precision == "month":
+        return text[:7]
+    if precision == "week":
+        return f"week of {text}"
+    return text[:4] if precision == "year" else text
+
+
 def status_report(entries: Sequence[StatusEntry], tz: tzinfo, as_of: str) -> Report:
     """The ``status`` table: one row per place with a control event by then."""
-    rows = [[e.place, e.admin1, e.holder, _state(e.status.value, e.part), when_cell(e.since, tz),
-             ", ".join(e.against), _claim(e.claimed, e.claimed_by), e.event_id] for e in entries]  # fmt: skip
+    data = [e.to_json(tz) for e in entries]
+    rows = [[d["place"], d["admin1"], d["holder"], f"{d['status']} ({d['part']})" if d["part"] else d["status"],
+             _cell_from_json(d["since"], d["precision"]), ", ".join(d["against"]),
+             (d["claimed_by"] or "claim") if d["claimed"] else "", d["event_id"]] for d in data]  # fmt: skip
     columns = ("place", "admin1", "holder", "status", "since", "against", "claim", "event")
     title = f"Control as of {as_of}: {len(entries)} place{'s' if len(entries) != 1 else ''}"
-    return Report([e.to_json(tz) for e in entries], [Table(columns, rows, title)])
+    return Report(data, [Table(columns, rows, title)])
 
 
 def _place_line(history: History) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, NamedTuple
 
 from sitlog.gazetteer import same_name
 from sitlog.model import Actor, ControlStatus, Event, Kind, Place, Precision, Quantity, Range, When
@@ -95,9 +95,11 @@ def control_spans(events: Iterable[Event]) -> list[Span]:
 # --- status ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StatusEntry:
-    """Who holds a place as of a moment, and the control event that says so."""
+class StatusEntry(NamedTuple):
+    """Who holds a place as of a moment, and the control event that says so.
+
+    A named tuple rather than a dataclass: a status builds one per place, ten thousand at a time.
+    """
 
     place: str
     place_id: int

@@ -141,8 +141,10 @@ def place_events(store: Store, place_id: int, known_at: datetime | None, include
     return list(store.events(EventFilter(place_id=place_id, include_retracted=include_retracted, known_at=known_at)))
 
 
-def day_events(store: Store, first: date, last: date, tz: tzinfo, known_at: datetime | None) -> list[Event]:
-    """Non-retracted events of the report-zone days ``first``..``last``: instants by time, windows by first day."""
+def day_events_sql(
+    store: Store, first: date, last: date, tz: tzinfo, known_at: datetime | None
+) -> tuple[str, list[Any]]:
+    """The query behind ``day_events``: instants by their UTC range, windows by their first day."""
     start, _ = day_bounds(first, tz)
     _, end = day_bounds(last, tz)
     source, source_params = store.heads(known_at)
@@ -154,6 +156,12 @@ def day_events(store: Store, first: date, last: date, tz: tzinfo, known_at: date
         ") d ON d.seq = r.seq ORDER BY d.at_utc, d.seq"
     )
     params = [*source_params, utc_key(start), utc_key(end), *source_params, first.isoformat(), last.isoformat()]
+    return sql, params
+
+
+def day_events(store: Store, first: date, last: date, tz: tzinfo, known_at: datetime | None) -> list[Event]:
+    """Non-retracted events of the report-zone days ``first``..``last``: instants by time, windows by first day."""
+    sql, params = day_events_sql(store, first, last, tz, known_at)
     return [store.event_from_row(row) for row in store.conn.execute(sql, params)]
 
 

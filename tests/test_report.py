@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sitlog.model import Actor, ControlStatus, Event, Kind, Place, Precision, Quantity, When
 from sitlog.report import (
@@ -176,3 +178,59 @@ def test_day_range_is_inclusive() -> None:
     assert day_range(date(2024, 11, 27), date(2024, 11, 29)) == [
         date(2024, 11, 27) + timedelta(days=n) for n in range(3)
     ]
+
+
+# --- the fast status query agrees with the pure derivation -----------------------------------------------
+
+ZONES = [UTC, ZoneInfo("Pacific/Kiritimati"), ZoneInfo("America/Los_Angeles"), ZoneInfo("Asia/Damascus")]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    events=st.lists(
+        st.tuples(
+            st.integers(0, 2),  # place
+            st.integers(0, 2),  # holder
+            st.sampled_from(list(ControlStatus)),
+            st.integers(0, 5 * 24),  # hours after the start; day windows use the day only
+            st.booleans(),  # day precision?
+            st.booleans(),  # retracted?
+        ),
+        max_size=12,
+    ),
+    cutoff_hours=st.integers(-24, 6 * 24),
+    zone=st.sampled_from(ZONES),
+)
+def test_status_query_agrees_with_the_pure_function(
+    tmp_path_factory: pytest.TempPathFactory,
+    events: list[tuple[int, int, ControlStatus, int, bool, bool]],
+    cutoff_hours: int,
+    zone: tzinfo,
+) -> None:
+    from sitlog import store_reports
+    from sitlog.store import Store
+
+    store = Store(tmp_path_factory.mktemp("status") / "s.db")
+    start = datetime(2024, 11, 25, tzinfo=UTC)
+    with store.transaction():
+        holders = [store.add_actor(f"Actor {c}", now=start).name for c in "ABC"]
+        places = [store.add_place(f"Testplace {c}", admin1="Aleppo", now=start) for c in "KLM"]
+        stored: dict[int, list[Event]] = {}
+        for n, (p, h, status, hours, by_day, retracted) in enumerate(events):
+            instant = start + timedelta(hours=hours)
+            when = When.window(instant.date(), Precision.DAY) if by_day else When.exact(instant)
+            event = Event(id=f"EV{n:04d}", kind=Kind.CONTROL, place_id=places[p].id, place=places[p].name,
+                          when=when, actors=(holders[h],), status=status, operator="t", recorded_at=start,
+                          retracted=retracted)  # fmt: skip
+            store.insert_revision(event, None)
+            stored.setdefault(p, []).append(event)
+    cutoff = start + timedelta(hours=cutoff_hours)
+    fast = {e.place_id: e for e in store_reports.status(store, cutoff, zone)}
+    slow = {e.place_id: e for e in store_reports.status(store, cutoff, zone, known_at=start + timedelta(days=1))}
+    assert fast == slow
+    for p, place_events in stored.items():
+        # The store's order: time, then recording order (here: list order).
+        ordered = sorted(place_events, key=lambda e: (e.when.instant, int(e.id[2:])))
+        pure = status_from_events(places[p], ordered, cutoff, zone)
+        assert fast.get(places[p].id) == pure
+    store.close()
