@@ -2,4 +2,105 @@
 
 from __future__ import annotations
 
-from sitlog.cli_common import app  # noqa: F401
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from sitlog.cli_common import JsonOpt, KnownAtOpt, OperatorOpt, SinceOpt, UntilOpt, app, operator_name, session
+
+ExportFormatOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--format", "-f", help="jsonl (lossless, default), json, csv, geojson or acled; else from -o's extension."
+    ),
+]
+
+
+@app.command("export")
+def export_cmd(
+    ctx: typer.Context,
+    fmt: ExportFormatOpt = None,
+    place: Annotated[Optional[str], typer.Option("--place", help="Only events at this place.")] = None,
+    actor: Annotated[Optional[str], typer.Option("--actor", help="Only events involving this actor.")] = None,
+    kind: Annotated[
+        Optional[str], typer.Option("--kind", help="control, clash, casualties, strike, displacement.")
+    ] = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=0, help="At most N events.")] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Include retracted events (jsonl and json always do).")
+    ] = False,
+    known_at: KnownAtOpt = None,
+    hxl: Annotated[bool, typer.Option("--hxl", help="csv: add a row of HXL hashtags under the header.")] = False,
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", help="Write to this file (replaced whole) instead of stdout.")
+    ] = None,
+) -> None:
+    """Export events for scripts, maps and ACLED users; jsonl carries every revision, place and actor."""
+    from sitlog.exchange import ExportFormat, ExportRequest, export, export_format
+    from sitlog.recording import event_filter
+    from sitlog.render import message
+
+    sess = session(ctx)
+    store = sess.store()
+    chosen = export_format(fmt, output)
+    lossless = chosen in (ExportFormat.JSONL, ExportFormat.JSON)  # retractions are part of the history
+    flt = event_filter(store, sess, place, actor, kind, since, until, limit, show_all or lossless, known_at)
+    request = ExportRequest(chosen, flt, sess.tz, sess.now, hxl)
+    if output is None:
+        export(store, request, sys.stdout, message)
+        sys.stdout.flush()
+        return
+    # Write beside the target and rename: a failed export never leaves half a file behind.
+    partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
+    try:
+        with open(partial, "w", encoding="utf-8", newline="") as out:
+            count = export(store, request, out, message)
+        os.replace(partial, output)
+    except OSError as exc:
+        from sitlog.errors import InvalidInput
+
+        raise InvalidInput(f"cannot write {output}: {exc.strerror or exc}") from None
+    finally:
+        if partial.exists():
+            partial.unlink()
+    unit = "revisions" if chosen is ExportFormat.JSONL else "events"
+    message(f"exported {count} {unit} to {output} ({chosen.value})")
+
+
+@app.command("import")
+def import_cmd(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="A sitlog jsonl/csv export, an ACLED or UCDP GED CSV; - for stdin.")],
+    fmt: Annotated[
+        Optional[str], typer.Option("--format", "-f", help="jsonl, csv, acled or ucdp (default: from the header).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count everything; write nothing.")] = False,
+    skip_bad: Annotated[
+        bool, typer.Option("--skip-bad", help="Skip (and report) malformed rows instead of rejecting the file.")
+    ] = False,
+    operator: OperatorOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import a file in one transaction and one change set (`sitlog undo` reverts it); re-imports add nothing."""
+    from sitlog.exchange import ImportRequest, import_format, import_stream, open_input
+    from sitlog.render import dumps, message, progress
+
+    sess = session(ctx)
+    chosen = import_format(fmt)
+    stream, label, size = open_input(file)
+    request = ImportRequest(label, chosen, operator_name(operator), sess.now, sess.tz, dry_run, skip_bad)
+    try:
+        store = sess.store()
+        with progress(size, f"importing {label}") as tick:
+            result = import_stream(store, stream, request, tick, message)
+    finally:
+        if file != "-":
+            stream.close()
+    message(result.summary(label))
+    if as_json:
+        sys.stdout.write(dumps(result.to_json()) + "\n")

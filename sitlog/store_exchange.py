@@ -1,0 +1,531 @@
+"""Bulk SQL for data exchange: export queries, place/actor matching on import, and batched writes.
+
+Import writes go through ``BulkImport``: incoming revision rows (tuples laid out like the
+``revisions`` table) are queued, compared with what the database already holds, and written with
+``executemany`` in batches, all inside the caller's one ``store.transaction()``. The ``events`` head
+table is kept consistent in the same batches.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from sitlog import gazetteer
+from sitlog import store as store_module
+from sitlog.errors import InvalidInput
+from sitlog.model import ActorType, Event, Place, new_event_id, utc_key
+
+if TYPE_CHECKING:
+    from sitlog.store import EventFilter, Store
+
+# Positions in a revision row; the layout is the store's own column list (checked below).
+COLUMNS = tuple(c.strip() for c in store_module._REVISION_COLUMNS.split(","))
+EVENT_ID, REVISION, KIND, PLACE_ID, AT_UTC, PRECISION, AT_DATE = 0, 1, 2, 3, 4, 5, 6
+TO_PLACE_ID, TAGS, OPERATOR, RECORDED_AT, RETRACTED, CHANGESET = 22, 28, 29, 30, 31, 34
+CONTENT = slice(KIND, TAGS + 1)  # what the reporter said: kind … tags
+assert COLUMNS[TAGS] == "tags" and COLUMNS[RECORDED_AT] == "recorded_at" and COLUMNS[CHANGESET] == "changeset"
+assert len(COLUMNS) == CHANGESET + 1
+
+_INSERT_REVISION = f"INSERT INTO revisions (seq, {', '.join(COLUMNS)}) VALUES ({', '.join('?' * (len(COLUMNS) + 1))})"
+_UPSERT_HEAD = (
+    "INSERT INTO events (event_id, seq, kind, place_id, at_utc, at_date, retracted) VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (event_id) DO UPDATE SET seq = excluded.seq, kind = excluded.kind, place_id = excluded.place_id, "
+    "at_utc = excluded.at_utc, at_date = excluded.at_date, retracted = excluded.retracted"
+)
+
+
+def quantity_text(low: int, high: int | None, text: str) -> str:
+    """A quantity as the store keeps it (the same JSON text ``Store.insert_revision`` writes)."""
+    return json.dumps({"low": low, "high": high, "text": text}, ensure_ascii=False)
+
+
+def id_list(ids: Iterable[int]) -> str:
+    """Actor ids as the store keeps them (``json.dumps`` of a list of ints)."""
+    return "[" + ", ".join(str(i) for i in ids) + "]"
+
+
+def event_to_row(event: Event, actor_id: dict[str, int]) -> tuple[Any, ...]:
+    """``event`` as a revision row (changeset left empty), encoded exactly as ``Store.insert_revision`` does."""
+
+    def q(value: Any) -> str | None:
+        return quantity_text(value.low, value.high, value.text) if value else None
+
+    when = event.when
+    return (
+        event.id, event.revision, event.kind.value, event.place_id, utc_key(when.instant), when.precision.value,
+        when.day.isoformat() if when.day else None, when.end.isoformat() if when.end else None,
+        id_list(actor_id[a] for a in event.actors), id_list(actor_id[a] for a in event.against),
+        event.status.value if event.status else None, event.part, event.outcome,
+        q(event.killed), q(event.injured), q(event.captured), event.side, event.person, event.role,
+        event.means.value if event.means else None, q(event.people), q(event.families), event.to_place_id,
+        event.source, event.grade, int(event.claimed), event.claimed_by, event.note,
+        json.dumps(list(event.tags), ensure_ascii=False), event.operator, utc_key(event.recorded_at),
+        int(event.retracted), event.reason, event.duplicate_of, None,
+    )  # fmt: skip
+
+
+# --- export ----------------------------------------------------------------------------------------
+
+
+def _matching_ids_sql(store: Store, flt: EventFilter) -> tuple[str, list[Any]]:
+    """SQL selecting the ids of the events ``flt`` picks (heads as known at ``flt.known_at``)."""
+    where, params = store._filter_sql(flt)
+    source, source_params = store.heads(flt.known_at)
+    sql = f"SELECT e.event_id FROM revisions r JOIN {source} ON e.seq = r.seq"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY e.at_utc, e.seq"
+    params = source_params + params
+    if flt.limit is not None:
+        sql += " LIMIT ?"
+        params.append(flt.limit)
+    return sql, params
+
+
+def _is_everything(flt: EventFilter) -> bool:
+    return (
+        flt.place_id is None
+        and flt.actor_id is None
+        and flt.kind is None
+        and flt.since is None
+        and flt.until is None
+        and flt.limit is None
+        and flt.known_at is None
+        and flt.include_retracted
+    )
+
+
+def export_revisions(store: Store, flt: EventFilter) -> Iterator[Event]:
+    """Every revision (recorded by ``flt.known_at``) of the events ``flt`` picks, in recording order."""
+    params: list[Any] = []
+    sql = store.EVENT_SELECT
+    where = []
+    if not _is_everything(flt):
+        ids_sql, params = _matching_ids_sql(store, flt)
+        where.append(f"r.event_id IN ({ids_sql})")
+    if flt.known_at is not None:
+        where.append("r.recorded_at <= ?")
+        params.append(utc_key(flt.known_at))
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    for row in store.conn.execute(sql + " ORDER BY r.seq", params):
+        yield store.event_from_row(row)
+
+
+def referenced(store: Store, flt: EventFilter) -> tuple[list[int], list[int]] | None:
+    """(place ids, actor ids) the revisions of the picked events refer to; None means "everything"."""
+    if _is_everything(flt):
+        return None
+    ids_sql, params = _matching_ids_sql(store, flt)
+    revs = f"(SELECT * FROM revisions WHERE event_id IN ({ids_sql}))"
+    places = store.conn.execute(
+        f"SELECT place_id FROM {revs} UNION SELECT to_place_id FROM {revs} WHERE to_place_id IS NOT NULL",
+        params + params,
+    ).fetchall()
+    actors = store.conn.execute(
+        f"SELECT j.value FROM {revs} r, json_each(r.actor_ids) j "
+        f"UNION SELECT j.value FROM {revs} r, json_each(r.against_ids) j",
+        params + params,
+    ).fetchall()
+    wanted = {int(r[0]) for r in actors}
+    parents = dict(store.conn.execute("SELECT id, parent_id FROM actors").fetchall())
+    todo = list(wanted)
+    while todo:  # parents travel with their children
+        parent = parents.get(todo.pop())
+        if parent is not None and parent not in wanted:
+            wanted.add(parent)
+            todo.append(parent)
+    return sorted(int(r[0]) for r in places), sorted(wanted)
+
+
+def place_records(store: Store, ids: Sequence[int] | None) -> Iterator[dict[str, Any]]:
+    """Places as export records (the ``places --json`` shape plus ``created_at``), by id."""
+    names: dict[int, list[str]] = {}
+    for pid, name in store.conn.execute("SELECT place_id, name FROM place_names ORDER BY rowid"):
+        names.setdefault(pid, []).append(name)
+    wanted = None if ids is None else set(ids)
+    sql = "SELECT id, name, admin1, admin2, admin3, pcode, lat, lon, source, created_at FROM places ORDER BY id"
+    for row in store.conn.execute(sql):
+        if wanted is not None and row[0] not in wanted:
+            continue
+        aliases = tuple(n for n in names.get(row[0], []) if n != row[1])
+        place = Place(row[0], row[1], aliases, row[2], row[3], row[4], row[5], row[6], row[7], row[8])
+        yield {**place.to_json(), "created_at": row[9]}
+
+
+def actor_records(store: Store, ids: Sequence[int] | None) -> Iterator[dict[str, Any]]:
+    """Actors as export records (the ``actors --json`` shape plus ``created_at``), parents first."""
+    actors = store.actors_by_id()
+    created = dict(store.conn.execute("SELECT id, created_at FROM actors").fetchall())
+    parent_of = dict(store.conn.execute("SELECT id, parent_id FROM actors").fetchall())
+    wanted = sorted(actors) if ids is None else sorted(i for i in ids if i in actors)
+    done: set[int] = set()
+
+    def visit(aid: int) -> Iterator[dict[str, Any]]:
+        if aid in done:
+            return
+        done.add(aid)
+        parent = parent_of.get(aid)
+        if parent is not None:
+            yield from visit(parent)
+        yield {**actors[aid].to_json(), "created_at": created[aid]}
+
+    for aid in wanted:
+        yield from visit(aid)
+
+
+def previous_holder(store: Store, event: Event, known_at: datetime | None) -> str | None:
+    """Who held ``event``'s place by the control event before it (None when none is known)."""
+    source, params = store.heads(known_at)
+    at = utc_key(event.when.instant)
+    row = store.conn.execute(
+        f"SELECT r.actor_ids FROM {source} JOIN revisions r ON r.seq = e.seq "
+        "WHERE e.kind = 'control' AND e.retracted = 0 AND e.place_id = ? AND e.event_id != ? "
+        "AND (e.at_utc < ? OR e.at_utc = ? AND e.seq < (SELECT seq FROM events WHERE event_id = ?)) "
+        "ORDER BY e.at_utc DESC, e.seq DESC LIMIT 1",
+        [*params, event.place_id, event.id, at, at, event.id],
+    ).fetchone()
+    if row is None:
+        return None
+    ids = json.loads(row[0])
+    return store.actors_by_id()[ids[0]].name if ids else None
+
+
+# --- places and actors on import --------------------------------------------------------------------
+
+
+def _add_names(store: Store, table: str, owner: str, owner_id: int, names: Iterable[str]) -> int:
+    added = 0
+    for name in names:
+        name = name.strip()
+        if name:
+            cur = store.conn.execute(
+                f"INSERT OR IGNORE INTO {table} ({owner}, name, key, skeleton) VALUES (?, ?, ?, ?)",
+                (owner_id, name, gazetteer.name_key(name), gazetteer.skeleton(name)),
+            )
+            added += cur.rowcount
+    return added
+
+
+def _free_id(store: Store, table: str, wanted: Any) -> int | None:
+    """``wanted`` when it is a positive integer id not used in ``table`` (so ids survive a round trip)."""
+    if not isinstance(wanted, int) or isinstance(wanted, bool) or wanted <= 0:
+        return None
+    used = store.conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (wanted,)).fetchone()
+    return None if used else wanted
+
+
+def _compatible(a: str | None, b: str | None) -> bool:
+    return not a or not b or gazetteer.same_name(a, b)
+
+
+def _by_keys(store: Store, table: str, owner: str, names: Iterable[str]) -> list[int]:
+    keys = list({gazetteer.name_key(n) for n in names if n.strip()})
+    if not keys:
+        return []
+    rows = store.conn.execute(
+        f"SELECT DISTINCT {owner} FROM {table} WHERE key IN ({', '.join('?' * len(keys))}) ORDER BY {owner}", keys
+    )
+    return [r[0] for r in rows]
+
+
+def import_place_record(store: Store, rec: dict[str, Any]) -> tuple[Place, str]:
+    """The local place a sitlog export's place record denotes: (place, ``same``/``matched``/``created``).
+
+    Same id and same name and admin units: that place. Otherwise a place sharing a name (any
+    spelling of any of its names) whose admin units agree. Otherwise a new place, keeping the
+    record's id when it is free here. Aliases the local place lacks are added.
+    """
+    name = rec["name"]
+    aliases = list(rec.get("aliases") or [])
+    units = (rec.get("admin1"), rec.get("admin2"), rec.get("admin3"), rec.get("pcode"))
+    row = store.conn.execute(
+        "SELECT id FROM places WHERE id = ? AND name = ? "
+        "AND admin1 IS ? AND admin2 IS ? AND admin3 IS ? AND pcode IS ?",
+        (rec.get("id"), name, *units),
+    ).fetchone()
+    how = "same"
+    if row is not None:
+        local = int(row[0])
+    else:
+        candidates = [store.get_place(pid) for pid in _by_keys(store, "place_names", "place_id", [name, *aliases])]
+        candidates = [p for p in candidates if _compatible(p.admin1, units[0]) and _compatible(p.admin2, units[1])]
+        exact = [p for p in candidates if (p.name, p.admin1, p.admin2) == (name, units[0], units[1])]
+        same_code = [p for p in candidates if units[3] and p.pcode == units[3]]
+        ranked = exact or same_code or candidates
+        if ranked:
+            pick = ranked[0]
+            local, how = pick.id, "matched"
+        else:
+            cur = store.conn.execute(
+                "INSERT INTO places (id, name, admin1, admin2, admin3, pcode, pcode_scheme, lat, lon, source, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (_free_id(store, "places", rec.get("id")), name, *units, "ocha" if units[3] else None,
+                 rec.get("lat"), rec.get("lon"), rec.get("source"), rec.get("created_at") or "1970-01-01T00:00:00Z"),
+            )  # fmt: skip
+            local, how = int(cur.lastrowid or 0), "created"
+    _add_names(store, "place_names", "place_id", local, [name, *aliases])
+    return store.get_place(local), how
+
+
+def import_actor_record(store: Store, rec: dict[str, Any], parent_id: int | None) -> tuple[int, str, str]:
+    """The local actor an export's actor record denotes: (id, canonical name, ``same``/``matched``/``created``)."""
+    name = rec["name"]
+    aliases = list(rec.get("aliases") or [])
+    row = store.conn.execute("SELECT id FROM actors WHERE id = ? AND name = ?", (rec.get("id"), name)).fetchone()
+    how = "same"
+    if row is not None:
+        local = int(row[0])
+    else:
+        found = _by_keys(store, "actor_names", "actor_id", [name, *aliases])
+        primary = _by_keys(store, "actor_names", "actor_id", [name])
+        if found:
+            local, how = (primary or found)[0], "matched"
+        else:
+            cur = store.conn.execute(
+                "INSERT INTO actors (id, name, type, parent_id, side, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (_free_id(store, "actors", rec.get("id")), name, rec.get("type") or "other", parent_id,
+                 rec.get("side"), rec.get("created_at") or "1970-01-01T00:00:00Z"),
+            )  # fmt: skip
+            local, how = int(cur.lastrowid or 0), "created"
+    taken = {
+        n for n in [name, *aliases] if any(a != local for a in _by_keys(store, "actor_names", "actor_id", [n]))
+    }  # an alias naming another actor here stays with that actor
+    _add_names(store, "actor_names", "actor_id", local, [n for n in [name, *aliases] if n not in taken])
+    store._actor_cache = None  # the store caches actors; this module wrote behind its back
+    canonical = store.conn.execute("SELECT name FROM actors WHERE id = ?", (local,)).fetchone()[0]
+    return local, canonical, how
+
+
+def find_actor(store: Store, name: str) -> tuple[int, str] | None:
+    """The actor a foreign name denotes by spelling (key, then skeleton), or None; several: the oldest."""
+    rows = store.conn.execute(
+        "SELECT actor_id FROM actor_names WHERE key = ? ORDER BY actor_id", (gazetteer.name_key(name),)
+    ).fetchall()
+    skeleton = gazetteer.skeleton(name)
+    if not rows and len(skeleton.replace(" ", "")) >= 3:
+        rows = store.conn.execute(
+            "SELECT actor_id FROM actor_names WHERE skeleton = ? ORDER BY actor_id", (skeleton,)
+        ).fetchall()
+    if not rows:
+        return None
+    aid = int(rows[0][0])
+    return aid, store.actors_by_id()[aid].name
+
+
+def find_or_add_actor(store: Store, name: str, kind: ActorType, now: datetime) -> tuple[int, str, bool]:
+    """(id, canonical name, created) for a foreign actor name."""
+    found = find_actor(store, name)
+    if found is not None:
+        return found[0], found[1], False
+    actor = store.add_actor(name, (), kind, None, None, now)
+    return actor.id, actor.name, True
+
+
+@dataclass(frozen=True)
+class ForeignPlace:
+    """A place as a foreign row gives it."""
+
+    name: str
+    admin1: str | None = None
+    admin2: str | None = None
+    admin3: str | None = None
+    pcode: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+def find_or_add_place(store: Store, spec: ForeignPlace, source: str, now: datetime) -> tuple[Place, bool]:
+    """The place a foreign row names, matched through the gazetteer, else created: (place, created).
+
+    Candidates share a spelling of the name (key, then skeleton); admin1/admin2 must agree where
+    both are known; of several, the one nearest the row's coordinates, else the oldest.
+    """
+    ids = [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT DISTINCT place_id FROM place_names WHERE key = ? ORDER BY place_id",
+            (gazetteer.name_key(spec.name),),
+        )
+    ]
+    skeleton = gazetteer.skeleton(spec.name)
+    if not ids and len(skeleton.replace(" ", "")) >= 3:
+        ids = [
+            r[0]
+            for r in store.conn.execute(
+                "SELECT DISTINCT place_id FROM place_names WHERE skeleton = ? ORDER BY place_id", (skeleton,)
+            )
+        ]
+    places = [store.get_place(pid) for pid in ids]
+    places = [p for p in places if _compatible(p.admin1, spec.admin1) and _compatible(p.admin2, spec.admin2)]
+    if spec.pcode:
+        places = [p for p in places if not p.pcode or p.pcode == spec.pcode] or places
+    if len(places) > 1 and spec.lat is not None and spec.lon is not None:
+        lat, lon = spec.lat, spec.lon
+        located = [p for p in places if p.lat is not None and p.lon is not None]
+        places = sorted(located, key=lambda p: (p.lat - lat) ** 2 + (p.lon - lon) ** 2) or places  # type: ignore[operator]
+    if places:
+        return places[0], False
+    place = store.add_place(
+        spec.name, (), spec.admin1, spec.admin2, spec.admin3, spec.pcode, spec.lat, spec.lon, source, now
+    )
+    return place, True
+
+
+def place_by_id(store: Store, place_id: int) -> Place | None:
+    row = store.conn.execute("SELECT 1 FROM places WHERE id = ?", (place_id,)).fetchone()
+    return store.get_place(place_id) if row else None
+
+
+# --- batched writes ---------------------------------------------------------------------------------
+
+
+class Match(Enum):
+    """How an incoming revision is told apart from what is stored (see docs/exchange.md)."""
+
+    REVISION = "revision"  # sitlog data: same recorded_at, operator, content and retraction = already here
+    STAMPED = "stamped"  # foreign rows with a timestamp: same content as the head, or as a revision of that time
+    HEAD = "head"  # foreign rows without one: same content as the current head = already here
+
+
+@dataclass
+class _Known:
+    """What the database holds about one event while a batch is applied."""
+
+    revisions: list[tuple[Any, ...]]  # columns kind … duplicate_of of each stored revision
+    head: int  # index into ``revisions``
+    max_revision: int
+    head_key: tuple[str, int]  # (recorded_at, revision) of the head
+    existed: bool
+
+
+@dataclass
+class ImportCounts:
+    added: int = 0
+    revised: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    places: int = 0
+    actors: int = 0
+    aliases: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "added": self.added,
+            "revised": self.revised,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "new_places": self.places,
+            "new_actors": self.actors,
+        }
+
+
+@dataclass
+class BulkImport:
+    """Queue incoming revision rows and write them in batches (inside the caller's transaction)."""
+
+    store: Store
+    operator: str
+    now: datetime
+    summary: str
+    batch_size: int = 5000
+    counts: ImportCounts = field(default_factory=ImportCounts)
+    changeset: str | None = None
+    _batch: list[tuple[tuple[Any, ...], Match]] = field(default_factory=list)
+    _next_seq: int = 0
+
+    def __post_init__(self) -> None:
+        self._next_seq = int(self.store.conn.execute("SELECT coalesce(max(seq), 0) FROM revisions").fetchone()[0]) + 1
+
+    def add(self, row: tuple[Any, ...], match: Match) -> None:
+        self._batch.append((row, match))
+        if len(self._batch) >= self.batch_size:
+            self.flush()
+
+    def _load(self, ids: list[str]) -> dict[str, _Known]:
+        known: dict[str, _Known] = {}
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            rows = self.store.conn.execute(
+                f"SELECT r.seq, e.seq, {', '.join('r.' + c for c in COLUMNS[:CHANGESET])} "
+                "FROM revisions r JOIN events e ON e.event_id = r.event_id "
+                f"WHERE r.event_id IN ({', '.join('?' * len(chunk))}) ORDER BY r.seq",
+                chunk,
+            )
+            for seq, head_seq, *cols in rows:
+                revision = cols[REVISION]
+                state = known.get(cols[EVENT_ID])
+                if state is None:
+                    state = known[cols[EVENT_ID]] = _Known([], 0, 0, ("", 0), True)
+                state.revisions.append(tuple(cols[KIND:CHANGESET]))
+                state.max_revision = max(state.max_revision, revision)
+                if seq == head_seq:
+                    state.head = len(state.revisions) - 1
+                    state.head_key = (cols[RECORDED_AT], revision)
+        return known
+
+    def flush(self) -> None:
+        """Write the queued rows: new events, new revisions of known ones; count what was already here."""
+        batch, self._batch = self._batch, []
+        if not batch:
+            return
+        known = self._load(list(dict.fromkeys(row[EVENT_ID] for row, _ in batch)))
+        inserts: list[tuple[Any, ...]] = []
+        heads: dict[str, tuple[Any, ...]] = {}
+        for row, match in batch:
+            state = known.get(row[EVENT_ID])
+            body = row[KIND:CHANGESET]  # kind … duplicate_of
+            if state is not None:
+                content = body[: TAGS - KIND + 1]
+                if match is Match.REVISION:
+                    seen = body in state.revisions
+                elif match is Match.STAMPED:
+                    stamp = row[RECORDED_AT]
+                    at = RECORDED_AT - KIND
+                    seen = state.revisions[state.head][: TAGS - KIND + 1] == content or any(
+                        r[: TAGS - KIND + 1] == content and r[at] == stamp for r in state.revisions
+                    )
+                else:
+                    seen = state.revisions[state.head][: TAGS - KIND + 1] == content
+                if seen:
+                    self.counts.unchanged += 1
+                    continue
+                if match is not Match.REVISION:  # a retraction made here outlives a new version of the row
+                    body = body[: RETRACTED - KIND] + state.revisions[state.head][RETRACTED - KIND :]
+            if self.changeset is None:
+                self.changeset = new_event_id(self.now)
+                self.store.begin_changeset(self.changeset, self.operator, "import", self.now, self.summary)
+            revision = state.max_revision + 1 if state else 1
+            seq = self._next_seq
+            self._next_seq += 1
+            inserts.append((seq, row[EVENT_ID], revision, *body, self.changeset))
+            key = (row[RECORDED_AT], revision)
+            if state is None:
+                known[row[EVENT_ID]] = _Known([body], 0, revision, key, False)
+                self.counts.added += 1
+            else:
+                state.revisions.append(body)
+                state.max_revision = revision
+                self.counts.revised += 1
+                if key < state.head_key:
+                    continue  # recorded before the current head: kept in the history, not the head
+                state.head, state.head_key = len(state.revisions) - 1, key
+            heads[row[EVENT_ID]] = (row[EVENT_ID], seq, body[0], body[1], body[2], body[AT_DATE - KIND],
+                                    body[RETRACTED - KIND])  # fmt: skip
+        try:
+            self.store.conn.executemany(_INSERT_REVISION, inserts)
+            self.store.conn.executemany(_UPSERT_HEAD, heads.values())
+        except sqlite3.IntegrityError as exc:
+            raise InvalidInput(f"the import does not fit this database ({exc})") from None
+
+    def finish(self, summary: str) -> None:
+        """Write what is queued and give the change set its final summary."""
+        self.flush()
+        if self.changeset is not None:
+            self.store.conn.execute("UPDATE changesets SET summary = ? WHERE id = ?", (summary, self.changeset))
