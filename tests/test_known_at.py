@@ -6,6 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import Run
 from tests.test_corrections import logged, revision_rows
 
@@ -92,3 +94,78 @@ def test_a_sequence_of_corrections_loses_nothing(sitlog: Sitlog, actors: None, d
     assert snapshot(baseline_time) == baseline
     # ...and the present differs, so the comparison above is not vacuous.
     assert ok(sitlog("events", "--all", "--json")).json() != baseline["events"]
+
+
+def reports(sitlog: Sitlog, *extra: str, **env: str) -> dict[str, Any]:
+    """status, both towns' histories (retracted included) and the 27 Nov summary, as JSON."""
+    return {
+        "status": ok(sitlog("status", "--json", *extra, **env)).json(),
+        "aleppo": ok(sitlog("history", "Aleppo", "--all", "--json", *extra, **env)).json(),
+        "saraqib": ok(sitlog("history", "Saraqib", "--all", "--json", *extra, **env)).json(),
+        "summary": ok(sitlog("summary", "--day", "2024-11-27", "--json", *extra, **env)).json(),
+    }
+
+
+@pytest.fixture
+def takeover(sitlog: Sitlog, actors: None) -> str:
+    """SAA held Aleppo; HTS took it on 27 Nov (recorded 09:00). Returns the takeover's id."""
+    logged(sitlog, "control", "Aleppo", "--by", "SAA", "--at", "2024-11-26", **at(8))
+    logged(sitlog, "casualties", "Aleppo", "--killed", "5", "--at", "2024-11-27T10:00", **at(9))
+    return str(logged(sitlog, "control", "Aleppo", "--by", "HTS", "--at", "2024-11-27T10:00", **at(9))["id"])
+
+
+def test_amending_a_control_event_rederives_status_history_and_summary(sitlog: Sitlog, takeover: str) -> None:
+    def holders() -> list[tuple[str, str, str, list[str]]]:
+        rows = ok(sitlog("status", "--json")).json()
+        return sorted((s["place"], s["holder"], s["status"], s["against"]) for s in rows)
+
+    def spans(place: str) -> list[str]:
+        return [span["holder"] for span in ok(sitlog("history", place, "--json")).json()["control"]]
+
+    def changes() -> list[tuple[str, str | None, str]]:
+        day = ok(sitlog("summary", "--day", "2024-11-27", "--json")).json()["days"][0]
+        return [(c["place"], c["from"], c["to"]) for c in day["control_changes"]]
+
+    assert holders() == [("Aleppo", "HTS", "held", [])]
+    assert spans("Aleppo") == ["Syrian Arab Army", "HTS"] and changes() == [("Aleppo", "Syrian Arab Army", "HTS")]
+
+    ok(sitlog("amend", takeover, "--status", "contested", "--against", "SAA", "--reason", "not yet taken", **at(10)))
+    assert holders() == [("Aleppo", "HTS", "contested", ["Syrian Arab Army"])]
+
+    ok(sitlog("amend", takeover, "--place", "Saraqib", "--reason", "wrong town", **at(11)))
+    assert holders() == [
+        ("Aleppo", "Syrian Arab Army", "held", []),
+        ("Saraqib", "HTS", "contested", ["Syrian Arab Army"]),
+    ]
+    assert spans("Aleppo") == ["Syrian Arab Army"] and spans("Saraqib") == ["HTS"]
+    assert changes() == [("Saraqib", None, "HTS")]
+
+    ok(sitlog("retract", takeover, "--reason", "never happened", **at(11, 30)))
+    assert holders() == [("Aleppo", "Syrian Arab Army", "held", [])] and changes() == []
+    history = ok(sitlog("history", "Saraqib", "--all", "--json")).json()
+    assert [(e["id"], e["retracted"]) for e in history["events"]] == [(takeover, True)] and history["control"] == []
+
+    ok(sitlog("undo", "--yes", **at(11, 45)))  # the retraction
+    assert holders() == [
+        ("Aleppo", "Syrian Arab Army", "held", []),
+        ("Saraqib", "HTS", "contested", ["Syrian Arab Army"]),
+    ]
+
+
+def test_known_at_gives_the_earlier_status_history_and_summary(sitlog: Sitlog, takeover: str, db: Path) -> None:
+    then = "2024-11-28T09:30"
+    baseline = reports(sitlog, **at(9, 30))  # what an analyst asking at 09:30 was told
+    assert reports(sitlog, "--known-at", then, **at(9, 30)) == baseline
+    rows = revision_rows(db)
+
+    ok(sitlog("amend", takeover, "--place", "Saraqib", "--reason", "wrong town", **at(10)))
+    logged(sitlog, "control", "Aleppo", "--by", "HTS", "--at", "2024-11-27T18:00", "--part", "west", **at(10, 30))
+    ok(sitlog("retract", takeover, "--reason", "never happened", **at(11)))
+    ok(sitlog("undo", "--yes", **at(11, 15)))
+    ok(sitlog("amend", takeover, "--by", "SAA", "--reason", "swap", **at(11, 30)))
+
+    assert revision_rows(db)[: len(rows)] == rows
+    assert reports(sitlog, "--known-at", then) == baseline  # asked at 12:00 "as known at 09:30"
+    assert reports(sitlog, **at(9, 30)) != baseline  # the corrections did change the answer itself
+    before_anything = reports(sitlog, "--known-at", "2024-11-28T07:00")
+    assert before_anything["status"] == [] and before_anything["aleppo"]["events"] == []
