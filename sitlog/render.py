@@ -326,7 +326,7 @@ def undo_plan_lines(plan: UndoPlan, tz: tzinfo, limit: int = 20) -> list[str]:
         event = revert.current
         head = f"  {event.id} {event.kind.value} at {event.place} ({describe(event)})"
         if revert.restores is None:
-            lines.append(f"{head}: retract it (this change set logged it)")
+            lines.append(f"{head}: retract it (this change set added it)")
         else:
             diff = "; ".join(change_text(c) for c in changes_between(event, revert.restored, tz))
             lines.append(f"{head}: back to revision {revert.restores} — {diff}")

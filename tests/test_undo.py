@@ -238,3 +238,31 @@ def test_retracted_events_are_struck_through_on_a_terminal(
     assert code == 0, screen
     struck = [line for line in screen.splitlines() if re.search(r"\x1b\[[0-9;]*9m", line)]  # SGR 9: strike
     assert len(struck) == 1 and casualty["id"] in struck[0] and other["id"] not in struck[0]
+
+
+def test_undo_an_import_retracts_every_event_it_added(sitlog: Sitlog, actors: None, db: Path, tmp_path: Path) -> None:
+    source = {"SITLOG_DB": str(tmp_path / "source.db")}
+    assert sitlog("actors", "add", "SAA", "--type", "state", **source).exit_code == 0
+    for hour in range(10, 35):
+        logged(
+            sitlog, "strike", "Idlib", "--by", "SAA", "--at", f"2024-11-{hour // 24 + 26}T{hour % 24:02d}:00", **source
+        )
+    export = tmp_path / "strikes.jsonl"
+    assert sitlog("export", "--format", "jsonl", "-o", str(export), **source).exit_code == 0
+    assert sitlog("import", str(export)).exit_code == 0
+    imported = events(sitlog)
+    assert len(imported) == 25
+
+    bob = sitlog("amend", imported[3]["id"], "--means", "drone", "--reason", "x", SITLOG_OPERATOR="bob")
+    assert bob.exit_code == 0
+    blocked = sitlog("undo", "--yes")
+    assert blocked.exit_code == 3 and "amend by bob" in blocked.stderr
+    assert sitlog("undo", "--yes", SITLOG_OPERATOR="bob").exit_code == 0
+
+    run = sitlog("undo", "--yes")
+    assert run.exit_code == 0, run.stderr
+    assert "undone in change set" in run.stderr and "import by tester" in run.stderr
+    assert "… and 5 more events" in run.stderr  # 20 lines shown, the rest counted
+    assert events(sitlog) == [] and len(events(sitlog, "--all")) == 25
+    assert sitlog("undo", "--yes").exit_code == 0  # and back again
+    assert [e["id"] for e in events(sitlog)] == [e["id"] for e in imported]
