@@ -152,6 +152,16 @@ def baseline_in_process(path: Path) -> None:
     conn.close()
 
 
+def store_read(path: Path) -> None:
+    """What "reading them" costs inside sitlog: every head revision as an Event, nothing rendered."""
+    from sitlog.store import EventFilter
+
+    store = Store(path)
+    for _event in store.events(EventFilter()):
+        pass
+    store.close()
+
+
 def sitlog_in_process(path: Path, fmt: str) -> Callable[[], None]:
     import sitlog.cli  # noqa: F401  (registers every command on the app)
     from sitlog.cli_common import app
@@ -193,20 +203,25 @@ def main() -> None:
         os.environ.update({"SITLOG_TZ": "UTC", "SITLOG_NOW": NOW.isoformat()})
         runs = args.runs
         base = median_seconds(lambda: baseline_in_process(path), runs)
+        read = median_seconds(lambda: store_read(path), runs)
         base_proc = median_seconds(subprocess_run([sys.executable, "-c", BASELINE, str(path)], env), runs)
         start_proc = median_seconds(subprocess_run([sys.executable, "-m", "sitlog", "--version"], env), runs)
+
+        def row(label: str, seconds: float, baseline: float, reading: float | None = None) -> None:
+            versus_read = f"{seconds / reading:14.2f}" if reading else ""
+            print(f"{label:36}{seconds:9.3f}{seconds / baseline:12.2f}{versus_read}")
+
         print(f"\nmedian of {runs} runs, {args.events:,} events")
-        print(f"{'':34}{'seconds':>9}{'× baseline':>12}")
-        print(f"{'baseline in-process (sqlite3+csv)':34}{base:9.3f}{1:12.2f}")
+        print(f"{'':36}{'seconds':>9}{'× baseline':>12}{'× store read':>14}")
+        row("baseline: sqlite3 → csv (in-process)", base, base)
+        row("Store.events() → Event objects", read, base, read)
         for fmt in ("csv", "json", "table"):
-            t = median_seconds(sitlog_in_process(path, fmt), runs)
-            print(f"{'sitlog events -f ' + fmt + ' (in-process)':34}{t:9.3f}{t / base:12.2f}")
-        print(f"{'baseline subprocess':34}{base_proc:9.3f}{1:12.2f}")
-        print(f"{'sitlog --version subprocess':34}{start_proc:9.3f}{start_proc / base_proc:12.2f}")
+            row(f"sitlog events -f {fmt} (in-process)", median_seconds(sitlog_in_process(path, fmt), runs), base, read)
+        row("baseline: sqlite3 → csv (subprocess)", base_proc, base_proc)
+        row("sitlog --version (subprocess)", start_proc, base_proc)
         for fmt in ("csv", "json", "table"):
             cmd = [sys.executable, "-m", "sitlog", "events", "-f", fmt]
-            t = median_seconds(subprocess_run(cmd, env), runs)
-            print(f"{'sitlog events -f ' + fmt + ' (subprocess)':34}{t:9.3f}{t / base_proc:12.2f}")
+            row(f"sitlog events -f {fmt} (subprocess)", median_seconds(subprocess_run(cmd, env), runs), base_proc)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from sitlog.cli_common import (
     default_db,
     make_app,
     operator_name,
+    output_format,
     session,
     show,
 )
@@ -257,12 +258,14 @@ def events_cmd(
 ) -> None:
     """List events in time order, filtered."""
     from sitlog.recording import event_filter
-    from sitlog.render import events_report
+    from sitlog.render import Format, emit, events_report
 
     sess = session(ctx)
     store = sess.store()
+    form = output_format(fmt, as_json)
     flt = event_filter(store, sess, place, actor, kind, since, until, limit, show_all, known_at)
-    show(events_report(list(store.events(flt)), sess.tz), fmt, as_json)
+    events = list(store.events(flt))
+    emit(events_report(events, sess.tz, with_json=form in (Format.JSON, Format.JSONL)), form)
 
 
 # --- gazetteer -------------------------------------------------------------------------------------

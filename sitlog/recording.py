@@ -129,7 +129,7 @@ def build_event(store: Store, req: LogRequest, when: When, now: datetime, notes:
             side = _actor(store, f["side"], notes)
             actors = (side,)
     elif kind is Kind.DISPLACEMENT and f.get("to"):
-        to_place = resolve_or_create_place(store, f["to"], False, now, notes)
+        to_place = resolve_or_create_place(store, f["to"], req.new_place, now, notes)
     event = Event(
         id=parse_client_id(req.event_id) if req.event_id else new_event_id(now),
         kind=kind,

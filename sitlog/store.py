@@ -236,6 +236,13 @@ def _tags(text: str) -> tuple[str, ...]:
     return tuple(json.loads(text))
 
 
+# Stored text → enum member by dict: calling the enum costs ~1 µs, four times per event read.
+_PRECISIONS = {p.value: p for p in Precision}
+_KINDS = {k.value: k for k in Kind}
+_STATUSES = {s.value: s for s in ControlStatus}
+_MEANS = {m.value: m for m in Means}
+
+
 class Store:
     """A sitlog database. Opening it creates the file (mode 0600) and applies pending migrations."""
 
@@ -611,7 +618,7 @@ class Store:
             to_place_id, source, grade, claimed, claimed_by, note, tags, operator, recorded_at, retracted,
             reason, duplicate_of, _changeset, place_name, to_name,
         ) = row  # fmt: skip
-        prec = Precision(precision)
+        prec = _PRECISIONS[precision]
         when = (
             When(from_utc_key(at_utc), prec)
             if prec is Precision.EXACT
@@ -619,12 +626,12 @@ class Store:
         )
         return Event(
             id=event_id,
-            kind=Kind(kind),
+            kind=_KINDS[kind],
             place_id=place_id,
             place=place_name,
             when=when,
             actors=names(actor_ids),
-            status=ControlStatus(status) if status else None,
+            status=_STATUSES[status] if status else None,
             part=part,
             against=names(against_ids),
             outcome=outcome,
@@ -634,7 +641,7 @@ class Store:
             side=side,
             person=person,
             role=role,
-            means=Means(means) if means else None,
+            means=_MEANS[means] if means else None,
             people=_unq(people),
             families=_unq(families),
             to=to_name,

@@ -125,6 +125,14 @@ def test_displacement_with_every_option(sitlog: Callable[..., Run], places: None
     assert "people thousands, families hundreds, to Idlib" in run.stderr
 
 
+def test_new_place_also_creates_the_destination(sitlog: Callable[..., Run], places: None) -> None:
+    run = sitlog("log", "displacement", "Kafr Basin", "--families", "hundreds", "--to", "Atmeh, Idleb", "--new-place",
+                 "--json")  # fmt: skip
+    event = _logged(run)
+    assert event["to"] == "Atmeh" and "new place Atmeh (Idleb)" in run.stderr
+    assert event["place"] == "Kafr Basin"  # the known place is resolved, not created again
+
+
 def test_claimed_without_party_and_without_json(sitlog: Callable[..., Run], places: None) -> None:
     run = sitlog("log", "strike", "Ariha", "--by", "SAA", "--claimed")
     assert run.exit_code == 0 and run.stdout == ""  # no --json: data stays off stdout

@@ -115,5 +115,5 @@ def test_no_color_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_message_is_one_visible_line() -> None:
     err = io.StringIO()
-    message("Error: bad \x1b[2J\nnote", err)
-    assert err.getvalue() == "Error: bad \\x1b[2J note\n"
+    message("Error: bad \x1b[2J\nnote in C:\\new", err)
+    assert err.getvalue() == "Error: bad \\x1b[2J note in C:\\new\n"
