@@ -263,3 +263,17 @@ def test_control_status_and_part_follow_log_rules(sitlog: Sitlog, actors: None) 
     assert held.exit_code == 0 and (held.json()["status"], held.json()["part"]) == ("held", None)
     bad = sitlog("amend", control["id"], "--status", "besieged", "--reason", "x")
     assert bad.exit_code == 3 and "--status must be one of held, contested, partial" in bad.stderr
+
+
+def test_show_revisions_json_matches_its_schema(sitlog: Sitlog, actors: None) -> None:
+    from tests.test_schemas import validate, validator
+
+    control = logged(sitlog, "control", "Idlib", "--by", "HTS")
+    amended = sitlog("amend", control["id"], "--kind", "clash", "--actor", "HTS", "--actor", "SAA", "--reason", "r")
+    assert amended.exit_code == 0, amended.stderr
+    assert sitlog("retract", control["id"], "--reason", "dup").exit_code == 0
+    data = sitlog("show", control["id"], "--revisions", "--json").json()
+    validate("show", data)
+    validate("event", sitlog("show", control["id"], "--json").json())
+    broken = {**data, "revisions": [{**data["revisions"][1], "changes": [{"field": "kind"}]}]}
+    assert not validator("show").is_valid(broken)
