@@ -16,6 +16,7 @@ from sitlog.cli_common import (
     SinceOpt,
     UntilOpt,
     app,
+    output_format,
     session,
     show,
 )
@@ -24,7 +25,7 @@ from sitlog.errors import InvalidInput, NotFound, StorageError, UsageError
 if TYPE_CHECKING:
     from sitlog.cli_common import Session
     from sitlog.model import When
-    from sitlog.render import Report
+    from sitlog.render import Format, Report
     from sitlog.store import Store
 
 AsOfOpt = Annotated[
@@ -59,7 +60,13 @@ def _stamp(instant: datetime, tz: tzinfo) -> str:
 
 
 def status_report(
-    store: Store, tz: tzinfo, cutoff: datetime, known_at: datetime | None, actor: str | None, admin1: str | None
+    store: Store,
+    tz: tzinfo,
+    cutoff: datetime,
+    known_at: datetime | None,
+    actor: str | None,
+    admin1: str | None,
+    fmt: Format | None = None,
 ) -> Report:
     """The status report of every place as of ``cutoff``, filtered by actor and governorate."""
     from sitlog import render, report, store_reports
@@ -69,7 +76,7 @@ def status_report(
         family = report.actor_family(store.resolve_actor(actor, NotFound).item.name, store.actors_by_id().values())
     entries = report.filter_status(store_reports.status(store, cutoff, tz, known_at), family, admin1)
     as_of = _stamp(cutoff, tz) + (f", as known at {_stamp(known_at, tz)}" if known_at else "")
-    return render.status_report(entries, tz, as_of)
+    return render.status_report(entries, tz, as_of, fmt)
 
 
 @app.command("status")
@@ -85,7 +92,9 @@ def status_cmd(
     """Who holds each place as of a moment (from control events only)."""
     sess = session(ctx)
     cutoff = _as_of(sess.when(at), sess.tz)
-    show(status_report(sess.store(), sess.tz, cutoff, _known_at(sess, known_at), actor, admin1), fmt, as_json)
+    chosen = output_format(fmt, as_json)
+    report = status_report(sess.store(), sess.tz, cutoff, _known_at(sess, known_at), actor, admin1, chosen)
+    show(report, chosen.value, False)
 
 
 def history_report(

@@ -74,11 +74,15 @@ def _raw(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False)
+
+
 def dumps(data: Any, indent: int | None = 2) -> str:
     if indent is not None and isinstance(data, list) and data:
         # An indented dump runs json's pure-Python encoder (~100 ms for 10,000 records); a list is written
         # one compact record per line instead, through the C encoder: still valid JSON, and grep-friendly.
-        return "[\n" + ",\n".join(" " * indent + json.dumps(x, ensure_ascii=False) for x in data) + "\n]"
+        pad = " " * indent
+        return f"[\n{pad}" + f",\n{pad}".join(map(_COMPACT.encode, data)) + "\n]"
     return json.dumps(data, ensure_ascii=False, indent=indent)
 
 
@@ -368,7 +372,7 @@ def when_cell(when: When, tz: tzinfo) -> str:
     from sitlog.model import Precision
 
     if when.day is None:
-        return when.instant.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        return when.instant.astimezone(tz).isoformat(" ", "minutes")[:16]
     if when.end is not None:
         return f"{when.day.isoformat()}..{when.end.isoformat()}"
     if when.precision is Precision.MONTH:
