@@ -89,8 +89,8 @@ def amend_cmd(
     if unretract:
         changes["unretract"] = True
     if new_place:
-        if place is None:
-            raise UsageError("--new-place goes with --place PLACE")
+        if place is None and to is None:
+            raise UsageError("--new-place goes with --place PLACE (or --to PLACE)")
         changes["new_place"] = True
     sess = session(ctx)
     when = sess.when(at) if at is not None else None

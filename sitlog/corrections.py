@@ -240,7 +240,7 @@ def _resolved_names(store: Store, c: dict[str, Any], now: datetime, notes: list[
         if _blank(c["to"]):
             update.update(to=None, to_place_id=None)
         else:
-            to_place = resolve_or_create_place(store, c["to"], False, now, notes)
+            to_place = resolve_or_create_place(store, c["to"], bool(c.get("new_place")), now, notes)
             update.update(to=to_place.name, to_place_id=to_place.id)
     return update
 

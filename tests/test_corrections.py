@@ -277,3 +277,14 @@ def test_show_revisions_json_matches_its_schema(sitlog: Sitlog, actors: None) ->
     validate("event", sitlog("show", control["id"], "--json").json())
     broken = {**data, "revisions": [{**data["revisions"][1], "changes": [{"field": "kind"}]}]}
     assert not validator("show").is_valid(broken)
+
+
+def test_amend_displacement_destination_with_new_place(sitlog: Sitlog, actors: None) -> None:
+    moved = logged(sitlog, "displacement", "Saraqib", "--families", "40", "--to", "Idlib")
+    unknown = sitlog("amend", moved["id"], "--to", "Sarmada Camp 7", "--reason", "x")
+    assert unknown.exit_code == 3 and "unknown place" in unknown.stderr
+    run = sitlog("amend", moved["id"], "--to", "Sarmada Camp 7", "--new-place", "--reason", "camp named", "--json")
+    assert run.exit_code == 0, run.stderr
+    assert run.json()["to"] == "Sarmada Camp 7" and run.json()["place"] == "Saraqib"
+    cleared = sitlog("amend", moved["id"], "--to", "", "--reason", "destination unknown", "--json")
+    assert cleared.exit_code == 0 and cleared.json()["to"] is None
