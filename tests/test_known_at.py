@@ -94,6 +94,8 @@ def test_a_sequence_of_corrections_loses_nothing(sitlog: Sitlog, actors: None, d
     assert snapshot(baseline_time) == baseline
     # ...and the present differs, so the comparison above is not vacuous.
     assert ok(sitlog("events", "--all", "--json")).json() != baseline["events"]
+    checked = ok(sitlog("check", "--json")).json()  # head table and revision chains agree
+    assert checked["ok"] is True, checked
 
 
 def reports(sitlog: Sitlog, *extra: str, **env: str) -> dict[str, Any]:
