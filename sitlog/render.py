@@ -524,34 +524,32 @@ def summary_report(summary: dict[str, Any], zone: str) -> Report:
         rows.append(_summary_row("total", total))
     span = days[0]["day"] if len(days) == 1 else f"{total['from']} to {total['until']}"
     tables = [Table(SUMMARY_COLUMNS, rows, title=f"Summary {span} ({zone}); claims are not in the totals")]
-    changes = [[d["day"], c["place"], c["from"] or "", c["to"], _state(c["status"], c["part"]),
-                _claim(c["claimed"], c["claimed_by"]), c["event_id"]]
-               for d in days for c in d["control_changes"]]  # fmt: skip
-    if changes:
-        change_columns = ("day", "place", "from", "to", "status", "claim", "event")
-        tables.append(Table(change_columns, changes, title="Control changes"))
+
+    def detail(title: str, columns: Sequence[str], rows: list[list[Any]]) -> None:
+        # Each detail row starts with its day; a one-day summary leaves that column out.
+        if rows:
+            cut = 1 if len(days) == 1 else 0
+            tables.append(Table(columns[cut:], [row[cut:] for row in rows], title=title))
+
+    detail("Control changes", ("day", "place", "from", "to", "status", "claim", "event"),
+           [[d["day"], c["place"], c["from"] or "", c["to"], _state(c["status"], c["part"]),
+             _claim(c["claimed"], c["claimed_by"]), c["event_id"]]
+            for d in days for c in d["control_changes"]])  # fmt: skip
     moves = [[actor, ", ".join(total["gains"].get(actor, [])), ", ".join(total["losses"].get(actor, []))]
              for actor in sorted(set(total["gains"]) | set(total["losses"]))]  # fmt: skip
     if moves:
         tables.append(Table(("actor", "gained", "lost"), moves, title="Gains and losses (assessed)"))
-    claims = [[d["day"], c["party"] or "unnamed party", c["kind"], c["place"], _figures(c), c["event_id"]]
-              for d in days for c in d["claims"]]  # fmt: skip
-    if claims:
-        columns = ("day", "claimed by", "kind", "place", "figures", "event")
-        tables.append(Table(columns, claims, title="Claims (reported by a party, not assessed)"))
-    persons = [[d["day"], p["name"], p["role"], ", ".join(p["fate"]), p["place"], p["side"],
-                "claim" if p["claimed"] else ""] for d in days for p in d["persons"]]  # fmt: skip
-    if persons:
-        tables.append(Table(("day", "person", "role", "fate", "place", "side", "claim"), persons, title="Persons"))
-    imprecise = [[d["day"], i["kind"], i["place"], i["precision"],
-                  i["at"] + (f"..{i['at_end']}" if i["at_end"] else ""), i["event_id"]]
-                 for d in days for i in d["imprecise"]]  # fmt: skip
-    if imprecise:
-        window_columns = ("counted on", "kind", "place", "precision", "known window", "event")
-        tables.append(Table(window_columns, imprecise, title="Known only within a window (counted on its first day)"))
-    places = [[d["day"], ", ".join(d["places"])] for d in days if d["places"]]
-    if places:
-        tables.append(Table(("day", "places"), places, title="Places involved"))
+    detail("Claims (reported by a party, not assessed)", ("day", "claimed by", "kind", "place", "figures", "event"),
+           [[d["day"], c["party"] or "unnamed party", c["kind"], c["place"], _figures(c), c["event_id"]]
+            for d in days for c in d["claims"]])  # fmt: skip
+    detail("Persons", ("day", "person", "role", "fate", "place", "side", "claim"),
+           [[d["day"], p["name"], p["role"], ", ".join(p["fate"]), p["place"], p["side"],
+             "claim" if p["claimed"] else ""] for d in days for p in d["persons"]])  # fmt: skip
+    detail("Known only within a window (counted on its first day)",
+           ("counted on", "kind", "place", "precision", "known window", "event"),
+           [[d["day"], i["kind"], i["place"], i["precision"], i["at"] + (f"..{i['at_end']}" if i["at_end"] else ""),
+             i["event_id"]] for d in days for i in d["imprecise"]])  # fmt: skip
+    detail("Places involved", ("day", "places"), [[d["day"], ", ".join(d["places"])] for d in days if d["places"]])
     return Report(summary, tables, records=days)
 
 

@@ -114,20 +114,22 @@ class StatusEntry(NamedTuple):
     claimed_by: str | None = None
 
     def to_json(self, tz: tzinfo) -> dict[str, Any]:
-        """The ``status`` entry shape of docs/json.md."""
+        """The ``status`` entry shape of docs/json.md (inlined: it runs once per place)."""
+        place, place_id, admin1, holder, status, part, since, against, event_id, claimed, claimed_by = self
+        day = since.day
         return {
-            "place": self.place,
-            "holder": self.holder,
-            "status": self.status.value,
-            "part": self.part,
-            "since": when_json(self.since, tz),
-            "against": list(self.against),
-            "event_id": self.event_id,
-            "place_id": self.place_id,
-            "admin1": self.admin1,
-            "precision": self.since.precision.value,
-            "claimed": self.claimed,
-            "claimed_by": self.claimed_by,
+            "place": place,
+            "holder": holder,
+            "status": status.value,
+            "part": part,
+            "since": day.isoformat() if day is not None else since.instant.astimezone(tz).isoformat("T", "seconds"),
+            "against": list(against),
+            "event_id": event_id,
+            "place_id": place_id,
+            "admin1": admin1,
+            "precision": since.precision.value,
+            "claimed": claimed,
+            "claimed_by": claimed_by,
         }
 
 

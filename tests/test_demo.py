@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
@@ -117,3 +118,16 @@ def test_demo_runs_as_a_real_subprocess(sitlog_proc: Sitlog) -> None:
     run = sitlog_proc("demo", "--format", "markdown")
     assert run.exit_code == 0, run.stderr
     assert "### Control as of 2024-11-27" in run.stdout and "| Anadan" in run.stdout
+
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "demo.txt"
+
+
+def test_demo_plain_output_matches_the_golden_file(sitlog: Sitlog) -> None:
+    """The whole plain-text demo, width pinned; regenerate with SITLOG_UPDATE_GOLDEN=1 and review the diff."""
+    run = sitlog("demo", SITLOG_TZ="Asia/Damascus", COLUMNS="120")
+    assert run.exit_code == 0, run.stderr
+    if os.environ.get("SITLOG_UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(run.stdout, encoding="utf-8")
+    assert run.stdout == GOLDEN.read_text(encoding="utf-8")
