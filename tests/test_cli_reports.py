@@ -380,3 +380,45 @@ def test_reports_work_as_a_real_subprocess(sitlog_proc: Sitlog, sitlog: Sitlog, 
     assert run.stdout.splitlines()[1].split("\t")[:4] == ["Anjara", "Aleppo", "HTS", "held"]
     missing = sitlog_proc("history", "Nowhere Special")
     assert missing.exit_code == 4 and "Traceback" not in missing.stderr
+
+
+def test_history_known_at_shows_what_the_log_said_then(sitlog: Sitlog, town: None) -> None:
+    capture = sitlog("events", "--kind", "control", "--json").json()[-1]["id"]
+    amended = sitlog("amend", capture, "--by", "SAA", "--status", "contested", "--against", "HTS",
+                     "--reason", "it was a raid", SITLOG_NOW="2024-11-29T10:00:00Z")  # fmt: skip
+    assert amended.exit_code == 0, amended.stderr
+    now = sitlog("history", "Anjara", "--json", SITLOG_NOW="2024-11-30T00:00:00Z").json()
+    then = sitlog("history", "Anjara", "--known-at", "2024-11-28T18:00", "--json", SITLOG_NOW="2024-11-30T00:00:00Z")
+    assert [(s["holder"], s["status"]) for s in now["control"]] == [
+        ("Syrian Arab Army", "held"),
+        ("Syrian Arab Army", "contested"),
+    ]
+    assert [(s["holder"], s["status"]) for s in then.json()["control"]] == [
+        ("Syrian Arab Army", "held"),
+        ("HTS", "held"),
+    ]
+    assert [e["revision"] for e in then.json()["events"] if e["id"] == capture] == [1]
+
+
+def test_reports_on_a_terminal_show_markup_literally(
+    sitlog: Sitlog, town: None, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rich path (a terminal): user text with markup and escapes stays text, the timeline stays drawn."""
+    from datetime import datetime, timezone
+
+    from sitlog import render
+    from sitlog.cli_reports import history_report, status_report
+    from sitlog.store import Store
+
+    logged(sitlog, "strike", "Anjara", "--by", "SAA", "--at", "2024-11-28T10:00", "--note", "[bold]x[/] \x1b[2J")
+    monkeypatch.setenv("COLUMNS", "300")
+    store = Store(db)
+    now = datetime(2024, 11, 28, 12, tzinfo=timezone.utc)
+    out = io.StringIO()
+    for report in (status_report(store, timezone.utc, now, None, None, None),
+                   history_report(store, timezone.utc, now, "Anjara", None, None, False, None)):  # fmt: skip
+        render.emit(report, render.Format.TABLE, out, is_terminal=True)
+    store.close()
+    text = out.getvalue()
+    assert "[bold]x[/]" in text and "\\x1b[2J" in text and "\x1b" not in text.replace("\\x1b", "")
+    assert "█" in text and "Control as of 2024-11-28 12:00" in text
