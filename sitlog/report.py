@@ -165,12 +165,12 @@ def filter_status(
     entries: Iterable[StatusEntry], family: set[str] | None = None, admin1: str | None = None
 ) -> list[StatusEntry]:
     """Entries where the actor (or a unit under it) holds or contests the place, in the governorate; by name."""
-    kept = [
-        e
-        for e in entries
-        if (family is None or e.holder in family or family.intersection(e.against))
-        and (admin1 is None or (e.admin1 is not None and same_name(e.admin1, admin1)))
-    ]
+    kept = list(entries)
+    if family is not None:
+        kept = [e for e in kept if e.holder in family or family.intersection(e.against)]
+    if admin1 is not None:
+        wanted = {a for a in {e.admin1 for e in kept} if a is not None and same_name(a, admin1)}
+        kept = [e for e in kept if e.admin1 in wanted]
     return sorted(kept, key=lambda e: (e.place.casefold(), e.admin1 or "", e.place_id))
 
 

@@ -85,15 +85,17 @@ def status(
     actors = store.actors_by_id()
     names: dict[str, tuple[str, ...]] = {}  # actor id lists repeat: decode each distinct one once
     entries = []
+    fromiso, exact = datetime.fromisoformat, Precision.EXACT
     for row in store.conn.execute(STATUS_SQL.format(where=where), params):
         (place_id, place, admin1, event_id, actor_ids, against_ids, status_, part,
          at_utc, precision, at_date, at_end, claimed, claimed_by) = row  # fmt: skip
         for text in (actor_ids, against_ids):
             if text not in names:
                 names[text] = tuple(actors[i].name for i in json.loads(text))
+        # Inlined for the common exact case: this loop runs once per place.
+        since = When(fromiso(at_utc), exact) if precision == "exact" else _when(at_utc, precision, at_date, at_end)
         entries.append(StatusEntry(place, place_id, admin1, names[actor_ids][0], _STATUS[status_ or "held"],
-                                   part, _when(at_utc, precision, at_date, at_end), names[against_ids], event_id,
-                                   bool(claimed), claimed_by))  # fmt: skip
+                                   part, since, names[against_ids], event_id, bool(claimed), claimed_by))  # fmt: skip
     return entries
 
 
