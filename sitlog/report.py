@@ -189,6 +189,7 @@ class ShownSpan:
     clipped_end: bool
 
     def to_json(self, tz: tzinfo) -> dict[str, Any]:
+        """A ``control`` item of the history shape."""
         return {
             "holder": self.span.holder,
             "status": self.span.status.value,
@@ -288,6 +289,8 @@ QUANTITY_FIELDS = ("killed", "injured", "captured")
 
 @dataclass(frozen=True)
 class ControlChange:
+    """A control event that changed a place's state: from the holder before to the holder after."""
+
     place: str
     place_id: int
     before: str | None
@@ -299,6 +302,7 @@ class ControlChange:
     claimed_by: str | None
 
     def to_json(self) -> dict[str, Any]:
+        """A ``control_changes`` item of the summary shape."""
         return {"place": self.place, "from": self.before, "to": self.after, "status": self.status.value,
                 "part": self.part, "event_id": self.event_id, "claimed": self.claimed,
                 "claimed_by": self.claimed_by}  # fmt: skip
@@ -318,9 +322,11 @@ class Tally:
     imprecise: list[dict[str, Any]] = field(default_factory=list)
 
     def total(self, name: str) -> dict[str, Any]:
+        """An assessed ``{low, high}`` total (zero when nothing was reported)."""
         return self.totals.get(name, Range()).to_json()
 
     def to_json(self) -> dict[str, Any]:
+        """The per-day (or total) part of the summary shape."""
         gains: dict[str, list[str]] = {}
         losses: dict[str, list[str]] = {}
         for change in self.changes:
@@ -347,6 +353,7 @@ class Tally:
         }
 
     def add(self, event: Event, change: ControlChange | None, tz: tzinfo) -> None:
+        """Count one event: a claim goes to ``claims`` with its figures, never into the totals."""
         self.events += 1
         self.by_kind[event.kind.value] += 1
         self.places.add(event.place)
