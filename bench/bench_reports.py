@@ -127,10 +127,10 @@ def main() -> None:
     )
 
     print("In-process query time (median; store query + pure report function, no rendering)")
-    print(f"  {'report':<9}{'median':>10}{'raw SQL only':>15}{'rows':>8}   target")
+    print(f"  {'report':<9}{'median':>10}{'raw SQL only':>15}{'ratio':>7}{'rows':>8}   target")
     for name, ms, raw_ms, n in rows:
         verdict = "ok" if ms < 100 else "OVER"
-        print(f"  {name:<9}{ms:>8.1f} ms{raw_ms:>12.1f} ms{n:>8}   < 100 ms: {verdict}")
+        print(f"  {name:<9}{ms:>8.1f} ms{raw_ms:>12.1f} ms{ms / raw_ms:>6.1f}x{n:>8}   < 100 ms: {verdict}")
     status_ms = next(ms for name, ms, _, _ in rows if name == "status")
     print(f"  baseline: window function over all events for status: {window_ms:.0f} ms ({len(window_rows)} rows) — "
           f"{window_ms / status_ms:.0f}x the per-place seeks\n")  # fmt: skip
