@@ -1,0 +1,58 @@
+"""The docs keep up with the CLI: every command has help and a section in docs/cli.md naming its options."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+
+from sitlog.cli import app
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def leaf_commands(command: Any, path: tuple[str, ...] = ("sitlog",)) -> Iterator[tuple[str, Any]]:
+    subcommands = getattr(command, "commands", None)
+    if subcommands:
+        for name, sub in sorted(subcommands.items()):
+            yield from leaf_commands(sub, (*path, name))
+    else:
+        yield " ".join(path), command
+
+
+COMMANDS = dict(leaf_commands(typer.main.get_command(app)))
+
+
+def sections() -> dict[str, str]:
+    """docs/cli.md split at its ``## sitlog …`` headings."""
+    text = (DOCS / "cli.md").read_text(encoding="utf-8")
+    parts = re.split(r"^## `(sitlog[^`]*)`\s*$", text, flags=re.MULTILINE)
+    return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts), 2)}
+
+
+def test_the_tree_has_every_spec_command() -> None:
+    for name in ("log control", "log clash", "log casualties", "log strike", "log displacement", "events",
+                 "history", "status", "summary", "amend", "retract", "undo", "show", "export", "import",
+                 "places list", "places add", "places alias", "places import", "actors list", "actors add",
+                 "actors alias", "demo", "check", "backup"):  # fmt: skip
+        assert f"sitlog {name}" in COMMANDS
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_command_has_help_and_a_docs_section_naming_its_options(name: str) -> None:
+    command = COMMANDS[name]
+    assert command.help and command.help.strip(), f"{name} has no help text"
+    documented = sections()
+    assert name in documented, f"docs/cli.md has no '## `{name}`' section"
+    for param in command.params:
+        for opt in param.opts:
+            if opt.startswith("--") and opt != "--help":
+                assert opt in documented[name], f"docs/cli.md section {name} does not mention {opt}"
+
+
+def test_docs_name_no_command_that_does_not_exist() -> None:
+    assert set(sections()) <= set(COMMANDS)
