@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from sitlog.cli_common import JsonOpt, KnownAtOpt, OperatorOpt, SinceOpt, UntilOpt, app, operator_name, session
+from sitlog.cli_common import KnownAtOpt, OperatorOpt, SinceOpt, UntilOpt, app, operator_name, session
 
 ExportFormatOpt = Annotated[
     Optional[str],
@@ -84,7 +84,7 @@ def import_cmd(
         bool, typer.Option("--skip-bad", help="Skip (and report) malformed rows instead of rejecting the file.")
     ] = False,
     operator: OperatorOpt = None,
-    as_json: JsonOpt = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Also print the summary as JSON on stdout.")] = False,
 ) -> None:
     """Import a file in one transaction and one change set (`sitlog undo` reverts it); re-imports add nothing."""
     from sitlog.exchange import ImportRequest, import_format, import_stream, open_input

@@ -1,8 +1,8 @@
 """Data exchange: which format a file is in, and the export and import drivers.
 
-The formats themselves are small reader/writer pairs in ``exchange_sitlog`` (jsonl, json, csv,
-geojson) and ``exchange_foreign`` (ACLED, UCDP GED). The record layouts and matching rules are
-documented in docs/exchange.md.
+The formats themselves are small reader/writer pairs: ``exchange_jsonl`` (jsonl, json),
+``exchange_csv`` (csv, geojson), ``exchange_acled`` and ``exchange_foreign`` (UCDP GED). The record
+layouts and matching rules are documented in docs/exchange.md.
 """
 
 from __future__ import annotations
@@ -87,19 +87,19 @@ class ExportRequest:
 
 def export(store: Store, req: ExportRequest, out: TextIO, note: Callable[[str], None]) -> int:
     """Write the events ``req`` picks to ``out``; returns how many events (or revisions, for jsonl) went out."""
-    from sitlog import exchange_foreign, exchange_sitlog
+    from sitlog import exchange_acled, exchange_csv, exchange_jsonl
 
     if req.hxl and req.fmt is not ExportFormat.CSV:
         raise UsageError("--hxl adds an HXL tag row to csv output only")
     if req.fmt is ExportFormat.JSONL:
-        return exchange_sitlog.write_jsonl(store, req, out)
+        return exchange_jsonl.write_jsonl(store, req, out)
     if req.fmt is ExportFormat.JSON:
-        return exchange_sitlog.write_json(store, req, out)
+        return exchange_jsonl.write_json(store, req, out)
     if req.fmt is ExportFormat.CSV:
-        return exchange_sitlog.write_csv(store, req, out)
+        return exchange_csv.write_csv(store, req, out)
     if req.fmt is ExportFormat.GEOJSON:
-        return exchange_sitlog.write_geojson(store, req, out, note)
-    return exchange_foreign.write_acled(store, req, out)
+        return exchange_csv.write_geojson(store, req, out, note)
+    return exchange_acled.write_acled(store, req, out)
 
 
 # --- reading input ----------------------------------------------------------------------------------
@@ -266,7 +266,7 @@ def import_stream(
     skipped: Callable[[str], None],
 ) -> ImportResult:
     """Import one file in one transaction (all or nothing) and one change set; see docs/exchange.md."""
-    from sitlog import exchange_foreign, exchange_sitlog
+    from sitlog import exchange_acled, exchange_csv, exchange_foreign, exchange_jsonl
     from sitlog.store_exchange import BulkImport
 
     lines = ByteLines(stream)
@@ -280,15 +280,15 @@ def import_stream(
             records: Iterator[tuple[int, Any]]
             converter: Converter
             if fmt is ImportFormat.JSONL:
-                records = exchange_sitlog.jsonl_records(lines)
-                converter = exchange_sitlog.JsonlConverter(store, req, bulk.counts)
+                records = exchange_jsonl.jsonl_records(lines)
+                converter = exchange_jsonl.JsonlConverter(store, req, bulk.counts)
             else:
                 header, rows = csv_records(lines, req.label)
                 records = _as_dicts(header, rows)
                 if fmt is ImportFormat.CSV:
-                    converter = exchange_sitlog.CsvConverter(store, req, bulk.counts, header)
+                    converter = exchange_csv.CsvConverter(store, req, bulk.counts, header)
                 elif fmt is ImportFormat.ACLED:
-                    converter = exchange_foreign.AcledConverter(store, req, bulk.counts, header)
+                    converter = exchange_acled.AcledConverter(store, req, bulk.counts, header)
                 else:
                     converter = exchange_foreign.UcdpConverter(store, req, bulk.counts, header)
             add = bulk.add

@@ -224,3 +224,33 @@ def test_jsonl_bad_record_in_the_middle_leaves_the_database_unchanged(
     assert run.exit_code == 3 and f"line {position + 1}, column precision" in run.stderr
     assert ok(sitlog("events", "--all", "--json", **target)).json() == []
     assert ok(sitlog("actors", "list", "--json", **target)).json() == []
+
+
+def test_places_distinct_in_the_file_stay_distinct(sitlog: Callable[..., Run], tmp_path: Path) -> None:
+    """Here one "Kafr Basin" with no governorate; the file has two, in Aleppo and in Idlib."""
+    source = {"SITLOG_DB": str(tmp_path / "source.db")}
+    ok(sitlog("actors", "add", "HTS", **source))
+    for admin1, event_id in (("Aleppo", "in-aleppo"), ("Idleb", "in-idlib")):
+        ok(sitlog("places", "add", "Kafr Basin", "--admin1", admin1, **source))
+        ok(sitlog("log", "control", f"Kafr Basin, {admin1}", "--by", "HTS", "--at", "2024-11-27", "--id", event_id,
+                  **source))  # fmt: skip
+    ok(sitlog("places", "add", "Kafr Basin"))
+    ok(sitlog("import", "-", input=ok(sitlog("export", **source)).stdout))
+    found = events(sitlog)
+    assert found["in-aleppo"]["place_id"] != found["in-idlib"]["place_id"]
+    governorates = {p["id"]: p["admin1"] for p in ok(sitlog("places", "list", "Kafr Basin", "--json")).json()}
+    assert governorates[found["in-idlib"]["place_id"]] == "Idleb"
+    assert governorates[found["in-aleppo"]["place_id"]] in (None, "Aleppo")
+
+
+def test_dry_run_of_a_jsonl_export_counts_like_the_real_import(sitlog: Callable[..., Run], tmp_path: Path) -> None:
+    log_scenario(sitlog)
+    exported = ok(sitlog("export")).stdout
+    target = {"SITLOG_DB": str(tmp_path / "target.db")}
+    dry = ok(sitlog("import", "-", "--dry-run", "--json", input=exported, **target)).json()
+    assert ok(sitlog("events", "--all", "--json", **target)).json() == []
+    real = ok(sitlog("import", "-", "--json", input=exported, **target)).json()
+    assert {k: v for k, v in dry.items() if k not in ("dry_run", "changeset")} == {
+        k: v for k, v in real.items() if k not in ("dry_run", "changeset")
+    }
+    assert dry["dry_run"] and not real["dry_run"] and real["changeset"]

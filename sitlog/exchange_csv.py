@@ -1,0 +1,365 @@
+"""sitlog's flat formats: csv (exported with optional HXL tags, and imported) and geojson (exported).
+
+One row or feature per event, its latest revision; columns documented in docs/exchange.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from datetime import date, datetime, tzinfo
+from typing import TYPE_CHECKING, Any, TextIO
+
+from sitlog.errors import InvalidInput
+from sitlog.exchange import ExportRequest, ImportRequest, RowError
+from sitlog.model import (
+    ActorType,
+    ControlStatus,
+    Event,
+    Kind,
+    Means,
+    Place,
+    Precision,
+    Quantity,
+    When,
+    check_coordinates,
+    parse_client_id,
+    parse_grade,
+    rfc3339,
+    validate_event,
+)
+from sitlog.store_exchange import ForeignPlace, ImportCounts, Match, event_to_row, find_or_add_actor, find_or_add_place
+
+if TYPE_CHECKING:
+    from sitlog.store import Store
+
+_KINDS = frozenset(k.value for k in Kind)
+_WINDOWS = frozenset(p.value for p in Precision if p is not Precision.EXACT)
+_STATUSES = frozenset(s.value for s in ControlStatus)
+_MEANS = frozenset(m.value for m in Means)
+_SIDE_WORDS = ("civilians", "unknown")
+
+# --- writing: one flat row per event (its latest revision) ---------------------------------------------
+
+QUANTITIES = ("killed", "injured", "captured", "people", "families")
+CSV_COLUMNS = (
+    "id", "kind", "at", "precision", "at_end", "place", "place_id", "admin1", "admin2", "admin3", "pcode",
+    "lat", "lon", "actors", "status", "part", "against", "outcome",
+    "killed", "killed_low", "killed_high", "injured", "injured_low", "injured_high",
+    "captured", "captured_low", "captured_high", "side", "person", "role", "means",
+    "people", "people_low", "people_high", "families", "families_low", "families_high", "to",
+    "source", "grade", "claimed", "claimed_by", "note", "tags",
+    "operator", "recorded_at", "revision", "retracted", "reason", "duplicate_of",
+)  # fmt: skip
+# HXL hashtags (DOMAIN.md); bookkeeping columns stay untagged.
+HXL_TAGS = {
+    "id": "#event+id", "kind": "#event+type", "at": "#date+occurred", "place": "#loc+name", "pcode": "#loc+code",
+    "admin1": "#adm1+name", "admin2": "#adm2+name", "admin3": "#adm3+name", "lat": "#geo+lat", "lon": "#geo+lon",
+    "actors": "#group+name", "killed_low": "#affected+killed", "killed_high": "#affected+killed+max",
+    "injured_low": "#affected+injured", "injured_high": "#affected+injured+max",
+    "people_low": "#affected+displaced+ind", "families_low": "#affected+displaced+hh",
+    "source": "#meta+source", "note": "#description",
+}  # fmt: skip
+LIST_SEPARATOR = "; "
+
+
+def flat(event: Event, place: Place, tz: tzinfo) -> dict[str, Any]:
+    """An event as one flat record (CSV_COLUMNS, typed values): csv rows and geojson properties."""
+    data: dict[str, Any] = {
+        "id": event.id, "kind": event.kind.value, "at": event.when.to_json(tz),
+        "precision": event.when.precision.value, "at_end": event.when.end.isoformat() if event.when.end else None,
+        "place": place.name, "place_id": place.id, "admin1": place.admin1, "admin2": place.admin2,
+        "admin3": place.admin3, "pcode": place.pcode, "lat": place.lat, "lon": place.lon,
+        "actors": LIST_SEPARATOR.join(event.actors) or None, "status": event.status.value if event.status else None,
+        "part": event.part, "against": LIST_SEPARATOR.join(event.against) or None, "outcome": event.outcome,
+    }  # fmt: skip
+    for name in QUANTITIES:
+        q: Quantity | None = getattr(event, name)
+        data[name] = q.text if q else None
+        data[f"{name}_low"] = q.low if q else None
+        data[f"{name}_high"] = q.high if q else None
+    data.update(
+        side=event.side, person=event.person, role=event.role, means=event.means.value if event.means else None,
+        to=event.to, source=event.source, grade=event.grade, claimed=event.claimed, claimed_by=event.claimed_by,
+        note=event.note, tags=LIST_SEPARATOR.join(event.tags) or None, operator=event.operator,
+        recorded_at=rfc3339(event.recorded_at, tz), revision=event.revision, retracted=event.retracted,
+        reason=event.reason, duplicate_of=event.duplicate_of,
+    )  # fmt: skip
+    return {column: data[column] for column in CSV_COLUMNS}
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def places_of(store: Store) -> Callable[[int], Place]:
+    cache: dict[int, Place] = {}
+
+    def get(place_id: int) -> Place:
+        place = cache.get(place_id)
+        if place is None:
+            place = cache[place_id] = store.get_place(place_id)
+        return place
+
+    return get
+
+
+def write_csv(store: Store, req: ExportRequest, out: TextIO) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    if req.hxl:
+        writer.writerow([HXL_TAGS.get(c, "") for c in CSV_COLUMNS])
+    place = places_of(store)
+    count = 0
+    for event in store.events(req.flt):
+        writer.writerow([_cell(v) for v in flat(event, place(event.place_id), req.tz).values()])
+        count += 1
+    return count
+
+
+def write_geojson(store: Store, req: ExportRequest, out: TextIO, note: Callable[[str], None]) -> int:
+    """A FeatureCollection (RFC 7946, WGS84 lon/lat) of the events at places with coordinates."""
+    place = places_of(store)
+    out.write('{"type": "FeatureCollection", "features": [')
+    count = unplaced = 0
+    for event in store.events(req.flt):
+        where = place(event.place_id)
+        if where.lat is None or where.lon is None:
+            unplaced += 1  # never placed at a made-up point
+            continue
+        feature = {
+            "type": "Feature",
+            "id": event.id,
+            "geometry": {"type": "Point", "coordinates": [where.lon, where.lat]},
+            "properties": flat(event, where, req.tz),
+        }
+        out.write((",\n" if count else "\n") + json.dumps(feature, ensure_ascii=False))
+        count += 1
+    out.write("\n]}\n")
+    if unplaced:
+        note(f"{unplaced} event{'s' if unplaced != 1 else ''} at places without coordinates left out of the geojson")
+    return count
+
+
+# --- reading sitlog csv -------------------------------------------------------------------------------
+
+_TRUE = {"true", "yes", "1", "y"}
+_FALSE = {"false", "no", "0", "n", ""}
+
+
+def cell_bool(value: str, column: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise RowError(column, f"must be true or false, not {value!r}")
+
+
+def cell_int(value: str, column: str) -> int | None:
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        number = int(text)
+    except ValueError:
+        raise RowError(column, f"must be a whole number, not {value!r}") from None
+    if number < 0:
+        raise RowError(column, f"must not be negative ({number})")
+    return number
+
+
+def cell_float(value: str, column: str) -> float | None:
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise RowError(column, f"must be a number, not {value!r}") from None
+
+
+def cell_quantity(row: dict[str, str], name: str) -> Quantity | None:
+    """A quantity from its ``NAME`` (as reported), ``NAME_low`` and ``NAME_high`` cells."""
+    text = (row.get(name) or "").strip()
+    low = cell_int(row.get(f"{name}_low") or "", f"{name}_low")
+    high = cell_int(row.get(f"{name}_high") or "", f"{name}_high")
+    if low is None:
+        if not text:
+            return None
+        try:
+            return Quantity.parse(text)
+        except InvalidInput as exc:
+            raise RowError(name, exc.message) from None
+    if high is not None and high < low:
+        raise RowError(f"{name}_high", f"{high} is below the low figure {low}")
+    return Quantity(low, high, text or (str(low) if high == low else f"{low}+" if high is None else f"{low}-{high}"))
+
+
+def cell_instant(value: str, column: str, tz: tzinfo) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise RowError(column, f"{value!r} is not an ISO 8601 date and time") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def cell_date(value: str, column: str) -> date:
+    text = value.strip()
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise RowError(column, f"{value!r} is not a date YYYY-MM-DD") from None
+
+
+def split_list(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(";") if part.strip()]
+
+
+def precheck(
+    kind: Kind, actors: list[str], quantities: dict[str, Quantity | None], person: str | None, role: str | None
+) -> None:
+    """The per-kind rules on names as given, before any name is resolved (and a place or actor created)."""
+    if kind in (Kind.CONTROL, Kind.STRIKE) and not actors:
+        raise RowError(
+            "actors", f"a {kind.value} event needs an actor (its {'holder' if kind is Kind.CONTROL else 'striker'})"
+        )
+    if kind is Kind.CLASH and len({a.casefold() for a in actors}) < 2:
+        raise RowError("actors", "a clash needs at least two different actors")
+    if kind is Kind.CASUALTIES and not any(quantities.get(k) for k in ("killed", "injured", "captured")):
+        raise RowError("killed", "casualties need killed, injured or captured")
+    if kind is Kind.DISPLACEMENT and not (quantities.get("people") or quantities.get("families")):
+        raise RowError("people", "displacement needs people or families")
+    if role and not person:
+        raise RowError("role", "describes a person; give the person too")
+
+
+class CsvConverter:
+    """Reads sitlog's csv export (one row per event: its latest revision)."""
+
+    REQUIRED = ("id", "kind", "at", "place")
+
+    def __init__(self, store: Store, req: ImportRequest, counts: ImportCounts, header: list[str]) -> None:
+        missing = [c for c in self.REQUIRED if c not in header]
+        if missing:
+            raise InvalidInput(f"{req.label}: not a sitlog csv export (missing column {', '.join(missing)})")
+        self.store = store
+        self.req = req
+        self.counts = counts
+        self.ignored: dict[str, int] = {}
+        self._places: dict[tuple[Any, ...], Place] = {}
+        self._actors: dict[str, tuple[int, str]] = {}
+
+    def _actor(self, name: str) -> tuple[int, str]:
+        known = self._actors.get(name)
+        if known is None:
+            aid, canonical, created = find_or_add_actor(self.store, name, ActorType.OTHER, self.req.now)
+            known = self._actors[name] = (aid, canonical)
+            self.counts.actors += created
+        return known
+
+    def _place(self, spec: ForeignPlace, place_id: int | None) -> Place:
+        key = (place_id, spec)
+        place = self._places.get(key)
+        if place is None:
+            from sitlog.store_export import place_by_id
+
+            same = place_by_id(self.store, place_id) if place_id is not None else None
+            if same is not None and same.name == spec.name:
+                place = same
+            else:
+                place, created = find_or_add_place(self.store, spec, "import", self.req.now)
+                self.counts.places += created
+            self._places[key] = place
+        return place
+
+    def convert(self, line: int, row: dict[str, str]) -> list[tuple[tuple[Any, ...], Match]]:
+        # Parse every cell first, so that a bad row creates no place or actor.
+        try:
+            event_id = parse_client_id(row["id"])
+        except InvalidInput as exc:
+            raise RowError("id", exc.message) from None
+        kind_text = row["kind"].strip().lower()
+        if kind_text not in _KINDS:
+            raise RowError("kind", f"must be one of {', '.join(sorted(_KINDS))}, not {row['kind']!r}")
+        kind = Kind(kind_text)
+        at = row["at"].strip()
+        precision = (row.get("precision") or "").strip().lower() or ("day" if len(at) == 10 else "exact")
+        if precision == "exact":
+            when = When.exact(cell_instant(at, "at", self.req.tz))
+        elif precision in _WINDOWS:
+            end = cell_date(row["at_end"], "at_end") if (row.get("at_end") or "").strip() else None
+            when = When.window(cell_date(at, "at"), Precision(precision), end)
+        else:
+            raise RowError("precision", f"must be exact, day, week, month or year, not {precision!r}")
+        quantities = {name: cell_quantity(row, name) for name in QUANTITIES}
+        status = (row.get("status") or "").strip().lower() or None
+        if status is not None and status not in _STATUSES:
+            raise RowError("status", f"must be held, contested or partial, not {status!r}")
+        means = (row.get("means") or "").strip().lower() or None
+        if means is not None and means not in _MEANS:
+            raise RowError("means", f"must be one of {', '.join(sorted(_MEANS))}, not {means!r}")
+        grade = (row.get("grade") or "").strip() or None
+        if grade is not None:
+            try:
+                grade = parse_grade(grade)
+            except InvalidInput as exc:
+                raise RowError("grade", exc.message) from None
+        lat, lon = cell_float(row.get("lat") or "", "lat"), cell_float(row.get("lon") or "", "lon")
+        try:
+            check_coordinates(lat, lon)
+        except InvalidInput as exc:
+            raise RowError("lat", exc.message) from None
+        name = row["place"].strip()
+        if not name:
+            raise RowError("place", "is empty")
+        place_id = cell_int(row.get("place_id") or "", "place_id")
+        operator = (row.get("operator") or "").strip()
+        recorded = (row.get("recorded_at") or "").strip()
+        recorded_at = cell_instant(recorded, "recorded_at", self.req.tz) if recorded else self.req.now
+        claimed = cell_bool(row.get("claimed") or "", "claimed")
+        retracted = cell_bool(row.get("retracted") or "", "retracted")
+        actors, against = split_list(row.get("actors")), split_list(row.get("against"))
+        side = (row.get("side") or "").strip() or None
+        to = (row.get("to") or "").strip() or None
+
+        def opt(column: str) -> str | None:
+            return row.get(column) or None
+
+        precheck(kind, actors, quantities, opt("person"), opt("role"))
+        spec = ForeignPlace(name, opt("admin1"), opt("admin2"), opt("admin3"), opt("pcode"), lat, lon)
+        place = self._place(spec, place_id)
+        ids: dict[str, int] = {}
+
+        def named(text: str) -> str:
+            aid, canonical = self._actor(text)
+            ids[canonical] = aid
+            return canonical
+
+        to_place = self._place(ForeignPlace(to), None) if to else None
+        event = Event(
+            id=event_id, kind=kind, place_id=place.id, place=place.name, when=when,
+            actors=tuple(dict.fromkeys(named(a) for a in actors)), status=ControlStatus(status) if status else None,
+            part=opt("part"), against=tuple(dict.fromkeys(named(a) for a in against)), outcome=opt("outcome"),
+            side=side if side is None or side.lower() in _SIDE_WORDS else named(side),
+            person=opt("person"), role=opt("role"), means=Means(means) if means else None,
+            to=to_place.name if to_place else None, to_place_id=to_place.id if to_place else None,
+            source=opt("source"), grade=grade, claimed=claimed or bool(opt("claimed_by")), claimed_by=opt("claimed_by"),
+            note=opt("note"), tags=tuple(split_list(row.get("tags"))), operator=operator or self.req.operator,
+            recorded_at=recorded_at, retracted=retracted, reason=opt("reason"), duplicate_of=opt("duplicate_of"),
+            killed=quantities["killed"], injured=quantities["injured"], captured=quantities["captured"],
+            people=quantities["people"], families=quantities["families"],
+        )  # fmt: skip
+        try:
+            validate_event(event)
+        except InvalidInput as exc:
+            raise RowError(None, exc.message) from None
+        match = Match.REVISION if operator and recorded else Match.HEAD
+        return [(event_to_row(event, ids), match)]

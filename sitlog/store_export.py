@@ -1,0 +1,142 @@
+"""Export queries: which revisions, places and actors an export carries, and control context for ACLED."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sitlog.model import Event, Place, utc_key
+
+if TYPE_CHECKING:
+    from sitlog.store import EventFilter, Store
+
+
+def _matching_ids_sql(store: Store, flt: EventFilter) -> tuple[str, list[Any]]:
+    """SQL selecting the ids of the events ``flt`` picks (heads as known at ``flt.known_at``)."""
+    where, params = store._filter_sql(flt)
+    source, source_params = store.heads(flt.known_at)
+    sql = f"SELECT e.event_id FROM revisions r JOIN {source} ON e.seq = r.seq"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY e.at_utc, e.seq"
+    params = source_params + params
+    if flt.limit is not None:
+        sql += " LIMIT ?"
+        params.append(flt.limit)
+    return sql, params
+
+
+def _is_everything(flt: EventFilter) -> bool:
+    return (
+        flt.place_id is None
+        and flt.actor_id is None
+        and flt.kind is None
+        and flt.since is None
+        and flt.until is None
+        and flt.limit is None
+        and flt.known_at is None
+        and flt.include_retracted
+    )
+
+
+def export_revisions(store: Store, flt: EventFilter) -> Iterator[Event]:
+    """Every revision (recorded by ``flt.known_at``) of the events ``flt`` picks, in recording order."""
+    params: list[Any] = []
+    sql = store.EVENT_SELECT
+    where = []
+    if not _is_everything(flt):
+        ids_sql, params = _matching_ids_sql(store, flt)
+        where.append(f"r.event_id IN ({ids_sql})")
+    if flt.known_at is not None:
+        where.append("r.recorded_at <= ?")
+        params.append(utc_key(flt.known_at))
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    for row in store.conn.execute(sql + " ORDER BY r.seq", params):
+        yield store.event_from_row(row)
+
+
+def referenced(store: Store, flt: EventFilter) -> tuple[list[int], list[int]] | None:
+    """(place ids, actor ids) the revisions of the picked events refer to; None means "everything"."""
+    if _is_everything(flt):
+        return None
+    ids_sql, params = _matching_ids_sql(store, flt)
+    revs = f"(SELECT * FROM revisions WHERE event_id IN ({ids_sql}))"
+    places = store.conn.execute(
+        f"SELECT place_id FROM {revs} UNION SELECT to_place_id FROM {revs} WHERE to_place_id IS NOT NULL",
+        params + params,
+    ).fetchall()
+    actors = store.conn.execute(
+        f"SELECT j.value FROM {revs} r, json_each(r.actor_ids) j "
+        f"UNION SELECT j.value FROM {revs} r, json_each(r.against_ids) j",
+        params + params,
+    ).fetchall()
+    wanted = {int(r[0]) for r in actors}
+    parents = dict(store.conn.execute("SELECT id, parent_id FROM actors").fetchall())
+    todo = list(wanted)
+    while todo:  # parents travel with their children
+        parent = parents.get(todo.pop())
+        if parent is not None and parent not in wanted:
+            wanted.add(parent)
+            todo.append(parent)
+    return sorted(int(r[0]) for r in places), sorted(wanted)
+
+
+def place_records(store: Store, ids: Sequence[int] | None) -> Iterator[dict[str, Any]]:
+    """Places as export records (the ``places --json`` shape plus ``created_at``), by id."""
+    names: dict[int, list[str]] = {}
+    for pid, name in store.conn.execute("SELECT place_id, name FROM place_names ORDER BY rowid"):
+        names.setdefault(pid, []).append(name)
+    wanted = None if ids is None else set(ids)
+    sql = "SELECT id, name, admin1, admin2, admin3, pcode, lat, lon, source, created_at FROM places ORDER BY id"
+    for row in store.conn.execute(sql):
+        if wanted is not None and row[0] not in wanted:
+            continue
+        aliases = tuple(n for n in names.get(row[0], []) if n != row[1])
+        place = Place(row[0], row[1], aliases, row[2], row[3], row[4], row[5], row[6], row[7], row[8])
+        yield {**place.to_json(), "created_at": row[9]}
+
+
+def actor_records(store: Store, ids: Sequence[int] | None) -> Iterator[dict[str, Any]]:
+    """Actors as export records (the ``actors --json`` shape plus ``created_at``), parents first."""
+    actors = store.actors_by_id()
+    created = dict(store.conn.execute("SELECT id, created_at FROM actors").fetchall())
+    parent_of = dict(store.conn.execute("SELECT id, parent_id FROM actors").fetchall())
+    wanted = sorted(actors) if ids is None else sorted(i for i in ids if i in actors)
+    done: set[int] = set()
+
+    def visit(aid: int) -> Iterator[dict[str, Any]]:
+        if aid in done:
+            return
+        done.add(aid)
+        parent = parent_of.get(aid)
+        if parent is not None:
+            yield from visit(parent)
+        yield {**actors[aid].to_json(), "created_at": created[aid]}
+
+    for aid in wanted:
+        yield from visit(aid)
+
+
+def previous_holder(store: Store, event: Event, known_at: datetime | None) -> str | None:
+    """Who held ``event``'s place by the control event before it (None when none is known)."""
+    source, params = store.heads(known_at)
+    at = utc_key(event.when.instant)
+    row = store.conn.execute(
+        f"SELECT r.actor_ids FROM {source} JOIN revisions r ON r.seq = e.seq "
+        "WHERE e.kind = 'control' AND e.retracted = 0 AND e.place_id = ? AND e.event_id != ? "
+        "AND (e.at_utc < ? OR e.at_utc = ? AND e.seq < (SELECT seq FROM events WHERE event_id = ?)) "
+        "ORDER BY e.at_utc DESC, e.seq DESC LIMIT 1",
+        [*params, event.place_id, event.id, at, at, event.id],
+    ).fetchone()
+    if row is None:
+        return None
+    ids = json.loads(row[0])
+    return store.actors_by_id()[ids[0]].name if ids else None
+
+
+def place_by_id(store: Store, place_id: int) -> Place | None:
+    row = store.conn.execute("SELECT 1 FROM places WHERE id = ?", (place_id,)).fetchone()
+    return store.get_place(place_id) if row else None
