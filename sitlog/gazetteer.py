@@ -84,9 +84,9 @@ def name_key(name: str) -> str:
             continue
         word = _TOKEN_SYNONYMS.get(word, word)
         word = word.replace("q", "k").replace("ee", "i").replace("oo", "u").replace("ou", "u").replace("o", "u")
-        word = re.sub(r"(.)\1+", r"\1", word)
+        word = re.sub(r"([a-z])\1+", r"\1", word)
         word = re.sub(r"(?<=[a-z]{2})(ah|eh|a|e)$", "a", word)
-        words.append(re.sub(r"(.)\1+", r"\1", word))  # the ending may have made a new double (-aah)
+        words.append(re.sub(r"([a-z])\1+", r"\1", word))  # the ending may have made a new double (-aah)
     return " ".join(words)
 
 
@@ -103,7 +103,13 @@ def same_name(a: str, b: str) -> bool:
     if name_key(a) == name_key(b):
         return True
     sa = skeleton(a)
-    return len(sa.replace(" ", "")) >= _MIN_SKELETON and sa == skeleton(b)
+    return len(sa.replace(" ", "")) >= _MIN_SKELETON and sa == skeleton(b) and close_in_length(a, b)
+
+
+def close_in_length(a: str, b: str) -> bool:
+    """A skeleton match counts only between keys of about the same length: a vowel spelt differently
+    (Bissin/Basin, Urum/Urma) is the same name, an added syllable (Anjara/Anjaraya) is not."""
+    return abs(len(name_key(a)) - len(name_key(b))) <= 1
 
 
 def split_qualified(text: str) -> tuple[str, str | None]:

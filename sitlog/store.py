@@ -336,6 +336,7 @@ class Store:
             skel = gazetteer.skeleton(name)
             if len(skel.replace(" ", "")) >= 3:
                 rows = self.conn.execute(f"SELECT {owner}, name FROM {table} WHERE skeleton = ?", (skel,)).fetchall()
+                rows = [r for r in rows if gazetteer.close_in_length(name, r[1])]
         return [(r[0], r[1]) for r in rows]
 
     def _place_units(self, place: Place) -> list[str]:

@@ -199,3 +199,12 @@ def test_new_place_creates_only_what_is_asked(sitlog: Callable[..., Run], actors
     again = sitlog("log", "control", "Qubtan al-Jabal", "--new-place", "--by", "HTS", "--json")
     assert again.json()["place_id"] == run.json()["place_id"]  # resolved, not created twice
     assert [p["admin1"] for p in sitlog("places", "list", "Qabtan", "--json").json()] == ["Aleppo"]
+
+
+def test_digits_are_not_folded_like_doubled_letters() -> None:
+    assert name_key("Point 11") != name_key("Point 1")
+
+
+def test_an_added_syllable_is_not_a_spelling_variant() -> None:
+    assert same_name("Urum al-Sughra", "Urma al-Sughra")
+    assert not same_name("Anjara", "Anjaraya")
