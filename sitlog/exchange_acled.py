@@ -106,7 +106,7 @@ class _AcledWriter:
     def __init__(self, store: Store, req: ExportRequest, out: TextIO) -> None:
         self.store = store
         self.req = req
-        self.writer = csv.writer(out, lineterminator="\n")
+        self.writer = csv.writer(out)  # RFC 4180 (CRLF): see exchange_csv.write_csv
         self.place = places_of(store)
         self.types = {a.name: a.type for a in store.actors_by_id().values()}
         self.count = 0

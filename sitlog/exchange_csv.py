@@ -110,7 +110,9 @@ def places_of(store: Store) -> Callable[[int], Place]:
 
 
 def write_csv(store: Store, req: ExportRequest, out: TextIO) -> int:
-    writer = csv.writer(out, lineterminator="\n")
+    # RFC 4180 line ends (CRLF). With "\n" as terminator the csv module leaves a field holding a lone
+    # "\r" unquoted, and no reader gets that row back.
+    writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     if req.hxl:
         writer.writerow([HXL_TAGS.get(c, "") for c in CSV_COLUMNS])
@@ -348,7 +350,7 @@ class CsvConverter:
             id=event_id, kind=kind, place_id=place.id, place=place.name, when=when,
             actors=tuple(dict.fromkeys(named(a) for a in actors)), status=ControlStatus(status) if status else None,
             part=opt("part"), against=tuple(dict.fromkeys(named(a) for a in against)), outcome=opt("outcome"),
-            side=side if side is None or side.lower() in _SIDE_WORDS else named(side),
+            side=side.lower() if side and side.lower() in _SIDE_WORDS else named(side) if side else None,
             person=opt("person"), role=opt("role"), means=Means(means) if means else None,
             to=to_place.name if to_place else None, to_place_id=to_place.id if to_place else None,
             source=opt("source"), grade=grade, claimed=claimed or bool(opt("claimed_by")), claimed_by=opt("claimed_by"),

@@ -9,6 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from tests.conftest import Run
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -195,3 +199,29 @@ def test_json_export_holds_what_jsonl_holds(sitlog: Callable[..., Run]) -> None:
     )
     heads = ok(sitlog("events", "--all", "--json")).json()
     assert without(document["events"], "revisions") == [{**e, "at": e["at"]} for e in heads]
+
+
+_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=40
+).filter(lambda t: t.strip() != "")
+
+
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(note=_TEXT, source=_TEXT, tag=_TEXT.filter(lambda t: ";" not in t and t == t.strip()))
+def test_free_text_survives_jsonl_and_csv_round_trips(
+    sitlog: Callable[..., Run], tmp_path_factory: pytest.TempPathFactory, note: str, source: str, tag: str
+) -> None:
+    """Notes, sources and tags with quotes, commas, line breaks, markup and control characters come back as typed."""
+    home = {"SITLOG_DB": str(tmp_path_factory.mktemp("src") / "a.db")}
+    ok(sitlog("actors", "add", "SAA", "--type", "state", **home))
+    ok(sitlog("log", "strike", "Ariha", "--by", "SAA", "--at", "2024-11-27", "--note", note, "--source", source,
+              "--tag", tag, "--id", "x", **home))  # fmt: skip
+    logged = ok(sitlog("events", "--json", **home)).json()
+    for fmt in ("jsonl", "csv"):
+        target = {"SITLOG_DB": str(tmp_path_factory.mktemp(fmt) / "b.db")}
+        exported = ok(sitlog("export", "--format", fmt, **home)).stdout
+        ok(sitlog("import", "-", "--format", fmt, input=exported, **target))
+        there = ok(sitlog("events", "--json", **target)).json()
+        assert without(there, "place_id", "revision") == without(logged, "place_id", "revision"), fmt
+    assert logged[0]["note"] == note and logged[0]["tags"] == [tag]  # as typed (a source is trimmed by log)
