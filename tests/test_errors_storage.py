@@ -16,6 +16,9 @@ import pytest
 from sitlog.cli_common import app
 from tests.conftest import Run
 
+# These tests are about creating and refusing database files: each starts from no file.
+pytestmark = pytest.mark.fresh_db
+
 
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -42,6 +42,7 @@ def validate(name: str, data: Any) -> None:
 @pytest.fixture
 def loaded(sitlog: Sitlog, db: Path) -> None:
     """The demo scenario in the test database, plus an amended, a retracted and a UCDP-style window event."""
+    db.unlink()  # the demo loads only into a new database file
     assert sitlog("demo", "--db", str(db), "-f", "json").exit_code == 0
     ids = [e["id"] for e in sitlog("events", "--kind", "casualties", "--json").json()]
     assert sitlog("amend", ids[0], "--killed", "1-2", "--reason", "second source").exit_code == 0

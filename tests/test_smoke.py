@@ -10,6 +10,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from sitlog import __version__
 from sitlog.store import SCHEMA_VERSION
 from tests.conftest import Run
@@ -31,6 +33,7 @@ def test_python_m_sitlog_version(sitlog_proc: Callable[..., Run]) -> None:
     assert run.stdout == f"sitlog {__version__} (schema {SCHEMA_VERSION}, SQLite {sqlite3.sqlite_version})\n"
 
 
+@pytest.mark.fresh_db
 def test_a_logging_session_in_real_processes(sitlog_proc: Callable[..., Run], db: Path) -> None:
     steps = [
         ("actors", "add", "HTS", "--alias", "Hayat Tahrir al-Sham", "--type", "rebel"),
