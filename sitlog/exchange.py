@@ -247,6 +247,8 @@ class ImportResult:
             extra.append(f"{c.places} new place{'s' if c.places != 1 else ''}")
         if c.actors:
             extra.append(f"{c.actors} new actor{'s' if c.actors != 1 else ''}")
+        if c.merged:
+            extra.append(f"{c.merged} merge revision{'s' if c.merged != 1 else ''} (older revisions arrived late)")
         if self.ignored:
             kinds = ", ".join(f"{k}: {n}" for k, n in sorted(self.ignored.items()))
             n = sum(self.ignored.values())
@@ -309,7 +311,7 @@ def import_stream(
                 if n % 2000 == 0:
                     progress(lines.position)
             progress(lines.position)
-            bulk.flush()
+            bulk.merge()
             result = ImportResult(fmt, bulk.counts, bulk.changeset, req.dry_run, converter.ignored)
             bulk.finish(result.summary(req.label))
             if req.dry_run:

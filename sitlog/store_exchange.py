@@ -26,14 +26,12 @@ if TYPE_CHECKING:
 
 # Positions in a revision row; the layout is the store's own column list (checked below).
 COLUMNS = tuple(c.strip() for c in store_module._REVISION_COLUMNS.split(","))
-EVENT_ID, REVISION, KIND, AT_DATE, TAGS, RECORDED_AT, RETRACTED, CHANGESET = 0, 1, 2, 6, 28, 30, 31, 34
-assert (COLUMNS[KIND], COLUMNS[AT_DATE], COLUMNS[TAGS], COLUMNS[RECORDED_AT], COLUMNS[RETRACTED]) == (
-    "kind",
-    "at_date",
-    "tags",
-    "recorded_at",
-    "retracted",
-) and COLUMNS[CHANGESET:] == ("changeset",)
+EVENT_ID, REVISION, KIND, AT_DATE, TAGS, OPERATOR, RECORDED_AT, RETRACTED, REASON, CHANGESET = (
+    0, 1, 2, 6, 28, 29, 30, 31, 32, 34
+)  # fmt: skip
+_NAMED = (KIND, AT_DATE, TAGS, OPERATOR, RECORDED_AT, RETRACTED, REASON, CHANGESET)
+assert [COLUMNS[i] for i in _NAMED] == "kind at_date tags operator recorded_at retracted reason changeset".split()
+assert len(COLUMNS) == CHANGESET + 1
 # A row's "body" is kind … duplicate_of: everything but the event id, revision number and change set.
 # Its first CONTENT columns (kind … tags) are what the reporter said.
 CONTENT = TAGS - KIND + 1
@@ -288,11 +286,11 @@ class Match(Enum):
 class _Known:
     """What the database holds about one event while a batch is applied."""
 
-    revisions: list[tuple[Any, ...]]  # columns kind … duplicate_of of each stored revision
-    head: int  # index into ``revisions``
+    revisions: list[tuple[Any, ...]]  # the body (kind … duplicate_of) of each stored revision
+    head: int  # index into ``revisions`` of the head: the revision written last, as everywhere in sitlog
     max_revision: int
-    head_key: tuple[str, int]  # (recorded_at, revision) of the head
-    existed: bool
+    newest: tuple[str, int]  # (recorded_at, revision) of the revision recorded last
+    existed: bool  # stored before this batch (its head row is updated, not inserted)
 
 
 @dataclass
@@ -305,6 +303,7 @@ class ImportCounts:
     rejected: int = 0
     places: int = 0  # created
     actors: int = 0  # created
+    merged: int = 0  # events given a merge revision (older revisions arrived after a newer one)
 
     def to_json(self) -> dict[str, int]:
         return {
@@ -314,6 +313,7 @@ class ImportCounts:
             "rejected": self.rejected,
             "new_places": self.places,
             "new_actors": self.actors,
+            "merged": self.merged,
         }
 
 
@@ -331,6 +331,7 @@ class BulkImport:
     _batch: list[tuple[tuple[Any, ...], Match]] = field(default_factory=list)
     _next_seq: int = 0
     _cache_size: int = 0
+    _stale: set[str] = field(default_factory=set)  # events whose head is no longer their newest revision
 
     def __post_init__(self) -> None:
         # Inside BEGIN IMMEDIATE nobody else writes: sequence numbers can be handed out here.
@@ -361,9 +362,9 @@ class BulkImport:
                     state = known[cols[EVENT_ID]] = _Known([], 0, 0, ("", 0), True)
                 state.revisions.append(tuple(cols[KIND:CHANGESET]))
                 state.max_revision = max(state.max_revision, revision)
+                state.newest = max(state.newest, (cols[RECORDED_AT], revision))
                 if seq == head_seq:
                     state.head = len(state.revisions) - 1
-                    state.head_key = (cols[RECORDED_AT], revision)
         return known
 
     def flush(self) -> None:
@@ -411,11 +412,12 @@ class BulkImport:
                 self.counts.added += 1
             else:
                 state.revisions.append(body)
-                state.max_revision = revision
+                state.head, state.max_revision = len(state.revisions) - 1, revision
                 self.counts.revised += 1
-                if key < state.head_key:
-                    continue  # recorded before the current head: kept in the history, not the head
-                state.head, state.head_key = len(state.revisions) - 1, key
+                if key < state.newest:
+                    self._stale.add(row[EVENT_ID])  # finish() puts the newest one back on top
+                else:
+                    state.newest = key
             head = (seq, body[0], body[1], body[2], body[AT_DATE - KIND], body[RETRACTED - KIND])
             if state is not None and state.existed:
                 moved[row[EVENT_ID]] = (*head, row[EVENT_ID])
@@ -427,6 +429,35 @@ class BulkImport:
             self.store.conn.executemany(_UPDATE_HEAD, moved.values())
         except sqlite3.IntegrityError as exc:
             raise InvalidInput(f"the import does not fit this database ({exc})") from None
+
+    def merge(self) -> None:
+        """Give each event whose newest revision is no longer its head a merge revision restoring it.
+
+        Merging logs can bring revisions recorded before one already here (another operator's older
+        amendment). They are kept, but the head must stay what was recorded last, so that both sides
+        of a merge end on the same state; the merge revision re-states it, by the importing operator.
+        """
+        self.flush()
+        select = f"SELECT seq, {', '.join(COLUMNS[:CHANGESET])} FROM revisions WHERE event_id = ? ORDER BY seq"
+        for event_id in sorted(self._stale):
+            rows = self.store.conn.execute(select, (event_id,)).fetchall()
+            newest = max(rows, key=lambda r: (r[1 + RECORDED_AT], r[1 + REVISION]))
+            if newest is rows[-1]:
+                continue
+            body = list(newest[1 + KIND : 1 + CHANGESET])
+            recorded = max(utc_key(self.now), newest[1 + RECORDED_AT])
+            why = f"merge: revision {newest[1 + REVISION]} was recorded last; older revisions were imported after it"
+            reason = newest[1 + REASON]
+            body[OPERATOR - KIND], body[RECORDED_AT - KIND] = self.operator, recorded
+            body[REASON - KIND] = f"{reason} ({why})" if newest[1 + RETRACTED] and reason else why
+            revision = max(r[1 + REVISION] for r in rows) + 1
+            seq = self._next_seq
+            self._next_seq += 1
+            self.store.conn.execute(_INSERT_REVISION, (seq, event_id, revision, *body, self.changeset))
+            head = (seq, body[0], body[1], body[2], body[AT_DATE - KIND], body[RETRACTED - KIND])
+            self.store.conn.execute(_UPDATE_HEAD, (*head, event_id))
+            self.counts.merged += 1
+        self._stale.clear()
 
     def finish(self, summary: str) -> None:
         """Write what is queued and give the change set its final summary."""

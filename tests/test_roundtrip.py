@@ -114,26 +114,35 @@ def test_merging_two_operators_logs_converges_both_ways(sitlog: Callable[..., Ru
 
     a_gets = ok(sitlog("import", "-", input=from_b))
     assert "1 added, 1 revised" in a_gets.stderr and "1 new place" in a_gets.stderr
+    # B's own amendment (14:00) is newer than A's (13:00), which arrives after it: B re-states its
+    # newest revision on top, so that both end on what was recorded last.
     b_gets = ok(sitlog("import", "-", input=from_a, **b))
-    assert "1 added, 1 revised" in b_gets.stderr
+    assert "1 added, 1 revised" in b_gets.stderr and "1 merge revision" in b_gets.stderr
 
-    def state(env: dict[str, str]) -> list[dict[str, Any]]:
+    def state(env: dict[str, str], *bookkeeping: str) -> list[dict[str, Any]]:
         events = ok(sitlog("events", "--all", "--json", **env)).json()
         # Events at the same moment list in arrival order, which differs between the two databases.
-        return sorted(without(events, "place_id", "revision"), key=lambda e: str(e["id"]))
+        return sorted(without(events, "place_id", "revision", *bookkeeping), key=lambda e: str(e["id"]))
 
     def history(env: dict[str, str]) -> set[str]:
         lines = ok(sitlog("export", **env)).stdout.splitlines()
         revisions = [json.loads(line) for line in lines if '"record": "revision"' in line]
         return {json.dumps(without([r], "place_id", "revision")[0], sort_keys=True) for r in revisions}
 
-    assert state({}) == state(b)
+    assert state({}, "operator", "recorded_at", "reason") == state(b, "operator", "recorded_at", "reason")
     assert {e["id"]: e["killed"]["text"] for e in state(b) if e["id"] == "commander"} == {"commander": "9"}
-    assert history({}) == history(b)
-    assert len([r for r in history({}) if '"id": "commander"' in r]) == 3
-    # …and again in both directions: nothing new.
-    assert "0 added, 0 revised" in ok(sitlog("import", "-", input=ok(sitlog("export", **b)).stdout)).stderr
+    assert history({}) < history(b)  # B also has its merge revision
+    for env in ({}, b):
+        assert "PROBLEM" not in ok(sitlog("check", **env)).stdout  # exit 0: heads agree with the revisions
+    # One more exchange each way brings A the merge revision; after that the two are the same.
+    assert "0 added, 1 revised" in ok(sitlog("import", "-", input=ok(sitlog("export", **b)).stdout)).stderr
     assert "0 added, 0 revised" in ok(sitlog("import", "-", input=ok(sitlog("export")).stdout, **b)).stderr
+    assert state({}) == state(b) and history({}) == history(b)
+    assert len([r for r in history({}) if '"id": "commander"' in r]) == 4  # logged, A's, B's, the merge
+    # Undoing B's merging import takes back A's new event and leaves B's newest figure on top.
+    ok(sitlog("undo", "--yes", **b))
+    after = {e["id"]: e for e in state(b)}
+    assert after["a-new"]["retracted"] and after["commander"]["killed"]["text"] == "9"
 
 
 def test_csv_round_trip_keeps_each_events_latest_revision(sitlog: Callable[..., Run], tmp_path: Path) -> None:
