@@ -43,6 +43,18 @@ class Session:
 
         return When.exact(self.now) if text is None else parse_when(text, self.now, self.tz)
 
+    def moment(self, text: str) -> datetime:
+        """A point in time for ``--at``/``--known-at``: a date (week, month) means the end of it."""
+        from datetime import timedelta
+
+        from sitlog.timeparse import until_instant
+
+        when = self.when(text)
+        return until_instant(when, self.tz) - timedelta(seconds=1) if when.day is not None else when.instant
+
+    def known_at(self, text: str | None) -> datetime | None:
+        return self.moment(text) if text else None
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()

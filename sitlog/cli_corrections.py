@@ -185,5 +185,5 @@ def show_cmd(
     from sitlog.corrections import event_history
 
     sess = session(ctx)
-    cutoff = sess.when(known_at).instant if known_at else None
+    cutoff = sess.known_at(known_at)
     show(event_history(sess.store(), event_id, revisions, cutoff, sess.tz), fmt, as_json)

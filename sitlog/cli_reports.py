@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -24,7 +24,6 @@ from sitlog.errors import InvalidInput, NotFound, StorageError, UsageError
 
 if TYPE_CHECKING:
     from sitlog.cli_common import Session
-    from sitlog.model import When
     from sitlog.render import Format, Report
     from sitlog.store import Store
 
@@ -42,17 +41,6 @@ DEMO_ZONE = "Asia/Damascus"
 DEMO_DAY = date(2024, 11, 27)
 DEMO_TOWN = "Urum al-Sughra"
 _MAX_SUMMARY_DAYS = 3660
-
-
-def _as_of(when: When, tz: tzinfo) -> datetime:
-    """The instant a status is asked for: a date (or week, month) means the end of it."""
-    from sitlog.timeparse import until_instant
-
-    return until_instant(when, tz) - timedelta(seconds=1) if when.day is not None else when.instant
-
-
-def _known_at(sess: Session, text: str | None) -> datetime | None:
-    return sess.when(text).instant if text else None
 
 
 def _stamp(instant: datetime, tz: tzinfo) -> str:
@@ -91,9 +79,9 @@ def status_cmd(
 ) -> None:
     """Who holds each place as of a moment (from control events only)."""
     sess = session(ctx)
-    cutoff = _as_of(sess.when(at), sess.tz)
+    cutoff = sess.moment(at) if at else sess.now
     chosen = output_format(fmt, as_json)
-    report = status_report(sess.store(), sess.tz, cutoff, _known_at(sess, known_at), actor, admin1, chosen)
+    report = status_report(sess.store(), sess.tz, cutoff, sess.known_at(known_at), actor, admin1, chosen)
     show(report, chosen.value, False)
 
 
@@ -135,7 +123,7 @@ def history_cmd(
     end = until_instant(sess.when(until), sess.tz) if until else None
     if start and end and start >= end:
         raise InvalidInput("--since must be before --until")
-    report = history_report(sess.store(), sess.tz, sess.now, place, start, end, show_all, _known_at(sess, known_at))
+    report = history_report(sess.store(), sess.tz, sess.now, place, start, end, show_all, sess.known_at(known_at))
     show(report, fmt, as_json)
 
 
@@ -190,7 +178,7 @@ def summary_cmd(
     """Per-day summary: events by kind, control changes, casualty totals (claims apart), displacement."""
     sess = session(ctx)
     first, last = summary_days(sess, day, since, until)
-    show(summary_report(sess.store(), sess.tz, first, last, _known_at(sess, known_at)), fmt, as_json)
+    show(summary_report(sess.store(), sess.tz, first, last, sess.known_at(known_at)), fmt, as_json)
 
 
 # --- demo --------------------------------------------------------------------------------------------

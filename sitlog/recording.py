@@ -237,7 +237,7 @@ def event_filter(
         until=until_instant(sess.when(until), sess.tz) if until else None,
         limit=limit,
         include_retracted=include_retracted,
-        known_at=sess.when(known_at).instant if known_at else None,
+        known_at=sess.known_at(known_at),
         tz=sess.tz,
     )
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -171,3 +173,17 @@ def test_known_at_gives_the_earlier_status_history_and_summary(sitlog: Sitlog, t
     assert reports(sitlog, **at(9, 30)) != baseline  # the corrections did change the answer itself
     before_anything = reports(sitlog, "--known-at", "2024-11-28T07:00")
     assert before_anything["status"] == [] and before_anything["aleppo"]["events"] == []
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Damascus", "America/New_York"])
+def test_known_at_a_date_means_by_the_end_of_that_day_in_the_report_zone(
+    sitlog: Sitlog, actors: None, zone: str
+) -> None:
+    # Recorded at 18:00 local time on 28 Nov in the report zone.
+    recorded = datetime(2024, 11, 28, 18, 0, tzinfo=ZoneInfo(zone)).isoformat()
+    event = logged(sitlog, "strike", "Ariha", "--by", "SAA", "--at", "2024-11-28", SITLOG_NOW=recorded, SITLOG_TZ=zone)
+    seen = {
+        day: [e["id"] for e in ok(sitlog("events", "--known-at", day, "--json", SITLOG_TZ=zone)).json()]
+        for day in ("2024-11-27", "2024-11-28")
+    }
+    assert seen == {"2024-11-27": [], "2024-11-28": [event["id"]]}
