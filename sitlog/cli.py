@@ -47,11 +47,9 @@ app.add_typer(actors_app, name="actors")
 
 def _version(value: bool) -> None:
     if value:
-        import sqlite3
+        from sitlog.store import SCHEMA_VERSION, SQLITE_VERSION
 
-        from sitlog.store import SCHEMA_VERSION
-
-        typer.echo(f"sitlog {__version__} (schema {SCHEMA_VERSION}, SQLite {sqlite3.sqlite_version})")
+        typer.echo(f"sitlog {__version__} (schema {SCHEMA_VERSION}, SQLite {SQLITE_VERSION})")
         raise typer.Exit()
 
 

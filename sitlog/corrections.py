@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sitlog.errors import Busy, InvalidInput, NotFound, UsageError
 from sitlog.model import (
+    ChangeSet,
     ControlStatus,
     Event,
     Kind,
@@ -32,7 +33,6 @@ from sitlog.model import (
     validate_event,
 )
 from sitlog.store_revisions import (
-    ChangeSet,
     changesets_after,
     get_changeset,
     insert_changeset,

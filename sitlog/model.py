@@ -452,3 +452,16 @@ def validate_event(event: Event) -> None:
         raise InvalidInput("displacement needs --people Q or --families Q")
     if event.role and not event.person:
         raise InvalidInput("--role describes a --person; give the person too")
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """One command that changed events (a log, amend, retract, import or undo)."""
+
+    id: str
+    operator: str
+    command: str
+    created_at: datetime
+    summary: str | None
+    undoes: str | None
+    last_seq: int  # the recording position of its last revision: change sets are ordered by it

@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from sitlog.corrections import Correction, FieldChange, UndoPlan
-    from sitlog.model import Actor, Event, Place
-    from sitlog.store_revisions import ChangeSet
+    from sitlog.model import Actor, ChangeSet, Event, Place
 
 TERMINAL_ROW_CAP = 200
 
@@ -274,6 +273,7 @@ def actors_report(actors: list[Actor]) -> Report:
     rows = [[a.id, a.name, "; ".join(a.aliases), a.type.value, a.parent, a.side] for a in actors]
     return Report([a.to_json() for a in actors], [Table(("id", "name", "aliases", "type", "parent", "side"), rows)])
 
+
 # --- corrections: show, revision diffs, undo plans (issue 4) ---------------------------------------
 
 
@@ -361,8 +361,7 @@ def correction_receipt(verb: str, correction: Correction, tz: tzinfo) -> str:
 
 if TYPE_CHECKING:
     from sitlog.model import When
-    from sitlog.report import History, StatusEntry
-    from sitlog.store_reports import CheckResult
+    from sitlog.report import CheckResult, History, StatusEntry
 
 TIMELINE_WIDTH = 24
 

@@ -423,3 +423,18 @@ def summary(
 def day_range(first: date, last: date) -> list[date]:
     """Every day from ``first`` to ``last`` inclusive."""
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One integrity check and what it found (no problems: all is well)."""
+
+    name: str
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {"check": self.name, "ok": self.ok, "problems": list(self.problems)}

@@ -194,6 +194,7 @@ def m002_syria_pack(db: sqlite_utils.Database) -> None:
 
 
 SCHEMA_VERSION = len(MIGRATIONS.functions)
+SQLITE_VERSION = sqlite3.sqlite_version
 
 _REVISION_COLUMNS = (
     "event_id, revision, kind, place_id, at_utc, precision, at_date, at_end, actor_ids, against_ids, status, "

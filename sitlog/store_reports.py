@@ -12,14 +12,13 @@ import os
 import sqlite3
 import stat
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sitlog.errors import InvalidInput, StorageError
 from sitlog.model import ControlStatus, Event, Place, Precision, When, day_bounds, utc_key
-from sitlog.report import StatusEntry, status_from_events
+from sitlog.report import CheckResult, StatusEntry, status_from_events
 
 if TYPE_CHECKING:
     from sitlog.store import Store
@@ -181,21 +180,6 @@ def state_before(
 
 
 # --- check -------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """One integrity check and what it found (no problems: all is well)."""
-
-    name: str
-    problems: tuple[str, ...]
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def to_json(self) -> dict[str, Any]:
-        return {"check": self.name, "ok": self.ok, "problems": list(self.problems)}
 
 
 _PROBLEM_CAP = 50

@@ -11,23 +11,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sitlog.errors import InvalidInput, NotFound
-from sitlog.model import Event, from_utc_key, utc_key
+from sitlog.model import ChangeSet, Event, from_utc_key, utc_key
 
 if TYPE_CHECKING:
     from sitlog.store import Store
-
-
-@dataclass(frozen=True)
-class ChangeSet:
-    """One command that changed events (a log, amend, retract, import or undo)."""
-
-    id: str
-    operator: str
-    command: str
-    created_at: datetime
-    summary: str | None
-    undoes: str | None
-    last_seq: int  # the recording position of its last revision: change sets are ordered by it
 
 
 @dataclass(frozen=True)
