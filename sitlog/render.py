@@ -97,7 +97,9 @@ def emit(report: Report, fmt: Format, out: TextIO | None = None, is_terminal: bo
     elif fmt in (Format.CSV, Format.TSV):
         if report.tables:
             table = report.tables[0]
-            writer = csv.writer(out, delimiter="," if fmt is Format.CSV else "\t", lineterminator="\n")
+            # RFC 4180 line ends: with a bare "\n" terminator the csv module leaves a field holding a lone
+            # "\r" unquoted, and that row no longer reads back as written.
+            writer = csv.writer(out, delimiter="," if fmt is Format.CSV else "\t", lineterminator="\r\n")
             writer.writerow(table.columns)
             writer.writerows([_raw(c) for c in row] for row in table.rows)
     elif fmt is Format.MARKDOWN:

@@ -95,7 +95,10 @@ def test_json_escapes_and_csv_keeps_bytes() -> None:
     as_json = _render(report, Format.JSON)
     assert "\x1b" not in as_json and json.loads(as_json)[0]["note"] == HOSTILE
     as_csv = _render(report, Format.CSV)
-    assert list(csv.reader(io.StringIO(as_csv)))[1] == ["1", HOSTILE]
+    assert list(csv.reader(io.StringIO(as_csv, newline="")))[1] == ["1", HOSTILE]
+    for awkward in ("a\rb", "a\r\nb", "a\nb", 'say "x", then'):
+        written = _render(_report([[1, awkward]]), Format.CSV)
+        assert list(csv.reader(io.StringIO(written, newline="")))[1] == ["1", awkward]
     lines = _render(report, Format.JSONL).splitlines()
     assert [json.loads(line) for line in lines] == report.data
 
@@ -104,7 +107,7 @@ def test_multiple_tables_in_plain_and_csv() -> None:
     report = Report({}, [Table(("a",), [[1]], "first"), Table(("b",), [[2]], "second")])
     plain = _render(report, Format.TABLE, terminal=False)
     assert plain.startswith("first\n") and "\nsecond\n" in plain
-    assert _render(report, Format.CSV) == "a\n1\n"  # CSV carries the main table only
+    assert _render(report, Format.CSV) == "a\r\n1\r\n"  # CSV carries the main table only
 
 
 def test_no_color_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
