@@ -11,6 +11,7 @@ import typer
 
 from sitlog import __version__
 from sitlog.cli_common import (
+    ActorFilterOpt,
     AtOpt,
     ClaimedByOpt,
     ClaimedOpt,
@@ -18,11 +19,14 @@ from sitlog.cli_common import (
     GradeOpt,
     IdOpt,
     JsonOpt,
+    KindFilterOpt,
     KnownAtOpt,
+    LimitOpt,
     NewPlaceOpt,
     NoteOpt,
     OperatorOpt,
     PlaceArg,
+    PlaceFilterOpt,
     Session,
     SinceOpt,
     SourceOpt,
@@ -241,14 +245,12 @@ def log_displacement(
 @app.command("events")
 def events_cmd(
     ctx: typer.Context,
-    place: Annotated[Optional[str], typer.Option("--place", help="Only events at this place.")] = None,
-    actor: Annotated[Optional[str], typer.Option("--actor", help="Only events involving this actor.")] = None,
-    kind: Annotated[
-        Optional[str], typer.Option("--kind", help="control, clash, casualties, strike, displacement.")
-    ] = None,
+    place: PlaceFilterOpt = None,
+    actor: ActorFilterOpt = None,
+    kind: KindFilterOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", min=0, help="At most N events.")] = None,
+    limit: LimitOpt = None,
     show_all: Annotated[bool, typer.Option("--all", help="Include retracted events.")] = False,
     known_at: KnownAtOpt = None,
     fmt: FormatOpt = None,

@@ -109,6 +109,12 @@ FormatOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")]
 SinceOpt = Annotated[Optional[str], typer.Option("--since", help="From this time or date (inclusive).")]
 UntilOpt = Annotated[Optional[str], typer.Option("--until", help="Up to this time or date (a date includes its day).")]
+PlaceFilterOpt = Annotated[Optional[str], typer.Option("--place", help="Only events at this place.")]
+ActorFilterOpt = Annotated[Optional[str], typer.Option("--actor", help="Only events involving this actor.")]
+KindFilterOpt = Annotated[
+    Optional[str], typer.Option("--kind", help="control, clash, casualties, strike, displacement.")
+]
+LimitOpt = Annotated[Optional[int], typer.Option("--limit", min=0, help="At most N events.")]
 KnownAtOpt = Annotated[
     Optional[str], typer.Option("--known-at", help="Answer with only what had been recorded by this time.")
 ]

@@ -9,7 +9,19 @@ from typing import Annotated, Optional
 
 import typer
 
-from sitlog.cli_common import KnownAtOpt, OperatorOpt, SinceOpt, UntilOpt, app, operator_name, session
+from sitlog.cli_common import (
+    ActorFilterOpt,
+    KindFilterOpt,
+    KnownAtOpt,
+    LimitOpt,
+    OperatorOpt,
+    PlaceFilterOpt,
+    SinceOpt,
+    UntilOpt,
+    app,
+    operator_name,
+    session,
+)
 
 ExportFormatOpt = Annotated[
     Optional[str],
@@ -23,14 +35,12 @@ ExportFormatOpt = Annotated[
 def export_cmd(
     ctx: typer.Context,
     fmt: ExportFormatOpt = None,
-    place: Annotated[Optional[str], typer.Option("--place", help="Only events at this place.")] = None,
-    actor: Annotated[Optional[str], typer.Option("--actor", help="Only events involving this actor.")] = None,
-    kind: Annotated[
-        Optional[str], typer.Option("--kind", help="control, clash, casualties, strike, displacement.")
-    ] = None,
+    place: PlaceFilterOpt = None,
+    actor: ActorFilterOpt = None,
+    kind: KindFilterOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", min=0, help="At most N events.")] = None,
+    limit: LimitOpt = None,
     show_all: Annotated[
         bool, typer.Option("--all", help="Include retracted events (jsonl and json always do).")
     ] = False,
