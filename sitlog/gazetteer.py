@@ -169,7 +169,9 @@ def choose(
         raise InvalidInput(f"{what} {name!r} is ambiguous: {options} — qualify it as 'NAME, ADMIN'", sorted(unique))
     candidates = list(dict.fromkeys(near()))[:5]
     hint = f"; did you mean: {', '.join(candidates)}?" if candidates else ""
-    create = " (use --new-place to create it)" if what == "place" and missing is InvalidInput else ""
+    create = (
+        " (create it with --new-place or `sitlog places add`)" if what == "place" and missing is InvalidInput else ""
+    )
     raise missing(f"unknown {what} {name!r}{hint}{create}", candidates)
 
 
