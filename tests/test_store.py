@@ -10,10 +10,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
 
 from sitlog.errors import InvalidInput, NotFound
 from sitlog.model import ActorType, Event, Kind, Precision, When
-from sitlog.store import SCHEMA_VERSION, EventFilter, Store
+from sitlog.store import MIGRATIONS, SCHEMA_VERSION, EventFilter, Store
 
 NOW = datetime(2024, 11, 28, 12, tzinfo=timezone.utc)
 
@@ -197,3 +199,23 @@ def test_place_without_district_blocks_a_second_one_in_its_governorate(store: St
     # "Hawar, Aleppo" could no longer reach the first one.
     with pytest.raises(InvalidInput, match="already exists"), store.transaction():
         store.add_place("Hawar", admin1="Aleppo", admin2="Afrin", now=NOW)
+
+
+def test_an_older_database_is_upgraded_on_open_and_keeps_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    old = Migrations("sitlog")
+    for fn in MIGRATIONS.functions[:2]:  # the schema as the first release shipped it
+        old()(fn)
+    old.apply(sqlite_utils.Database(conn))
+    places = conn.execute("SELECT count(*) FROM places").fetchone()[0]
+    conn.close()
+
+    store = Store(path)
+    try:
+        assert store.schema_version == SCHEMA_VERSION > 2
+        indexes = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert "changesets_undoes" in indexes
+        assert store.conn.execute("SELECT count(*) FROM places").fetchone()[0] == places > 0
+    finally:
+        store.close()
