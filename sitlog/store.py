@@ -370,10 +370,10 @@ class Store:
         name, _ = gazetteer.split_qualified(text)
         found = [(self.get_place(pid), hit) for pid, hit in self._names_matching("place_names", "place_id", name)]
         if not found and "," in text:
-            found = [(self.get_place(pid), hit) for pid, hit in self._names_matching("place_names", "place_id", text)]
-            text = text if found else text
-            if found:
-                return gazetteer.choose("place", text.replace(",", " "), found, Place.label, lambda: ())
+            # A name that itself holds a comma ("Hama, old city"), not NAME, ADMIN: match it whole.
+            whole = [(self.get_place(pid), hit) for pid, hit in self._names_matching("place_names", "place_id", text)]
+            if whole:
+                return gazetteer.choose("place", text.replace(",", " "), whole, Place.label, lambda: ())
         return gazetteer.choose(
             "place",
             text,
