@@ -75,7 +75,7 @@ def build(path: Path, n_events: int, seed: int = 1) -> None:
     store = Store(path)
     with store.transaction():
         for name, actor_type in ACTORS:
-            store.add_actor(name, (), actor_type, None, None, NOW)
+            store.add_actor(name, (), actor_type, None, None, now=NOW)
         places = [p for p in store.list_places()][:40]
         store.begin_changeset("BENCH", "bench", "bench", NOW, "generated")
         start = datetime(2024, 10, 29, tzinfo=timezone.utc)

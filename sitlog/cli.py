@@ -306,7 +306,7 @@ def places_add(
     sess = session(ctx)
     store = sess.store()
     with store.transaction():
-        place = store.add_place(name, alias or [], admin1, admin2, admin3, pcode, lat, lon, "operator", sess.now)
+        place = store.add_place(name, alias or [], admin1, admin2, admin3, pcode, lat, lon, "operator", now=sess.now)
     message(f"added place {place.label()} (id {place.id})")
     if as_json:
         sys.stdout.write(dumps(place.to_json()) + "\n")
@@ -375,7 +375,7 @@ def actors_add(
     store = sess.store()
     with store.transaction():
         parent_actor = store.resolve_actor(parent).item if parent else None
-        actor = store.add_actor(name, alias or [], kind, parent_actor, side, sess.now)
+        actor = store.add_actor(name, alias or [], kind, parent_actor, side, now=sess.now)
     message(f"added actor {actor.name} ({actor.type.value})")
     if as_json:
         sys.stdout.write(dumps(actor.to_json()) + "\n")

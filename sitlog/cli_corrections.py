@@ -25,7 +25,9 @@ from sitlog.cli_common import (
 )
 
 if TYPE_CHECKING:
-    from sitlog.corrections import UndoPlan
+    from datetime import tzinfo
+
+    from sitlog.corrections import Correction, UndoPlan
 
 IdArg = Annotated[str, typer.Argument(help="Event id, or a unique prefix of it.")]
 ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (required; kept with the revision).")]
@@ -77,7 +79,6 @@ def amend_cmd(
     """
     from sitlog.corrections import amend
     from sitlog.errors import UsageError
-    from sitlog.render import correction_receipt, dumps, message
 
     given: dict[str, Any] = dict(
         kind=kind, place=place, by=by, status=status, part=part, against=against, actors=actor, outcome=outcome,
@@ -95,9 +96,16 @@ def amend_cmd(
     sess = session(ctx)
     when = sess.when(at) if at is not None else None
     result = amend(sess.store(), event_id, changes, when, reason, operator_name(operator), sess.now)
-    message(correction_receipt("amended", result, sess.tz))
+    _tell("amended", result, sess.tz, as_json)
+
+
+def _tell(verb: str, result: Correction, tz: tzinfo, as_json: bool) -> None:
+    """The receipt on stderr and, with --json, the event as it now stands on stdout."""
+    from sitlog.render import correction_receipt, dumps, message
+
+    message(correction_receipt(verb, result, tz))
     if as_json:
-        sys.stdout.write(dumps(result.event.to_json(sess.tz)) + "\n")
+        sys.stdout.write(dumps(result.event.to_json(tz)) + "\n")
 
 
 @app.command("retract")
@@ -113,13 +121,10 @@ def retract_cmd(
 ) -> None:
     """Withdraw an event: reports leave it out; `show` and `events --all` still have it."""
     from sitlog.corrections import retract
-    from sitlog.render import correction_receipt, dumps, message
 
     sess = session(ctx)
     result = retract(sess.store(), event_id, reason, duplicate_of, operator_name(operator), sess.now)
-    message(correction_receipt("retracted", result, sess.tz))
-    if as_json:
-        sys.stdout.write(dumps(result.event.to_json(sess.tz)) + "\n")
+    _tell("retracted", result, sess.tz, as_json)
 
 
 @app.command("undo")

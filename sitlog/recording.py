@@ -301,5 +301,5 @@ def _import_place(store: Store, row: dict[str, Any], now: datetime) -> None:
         lat,
         lon,
         "import",
-        now,
+        now=now,
     )

@@ -402,7 +402,8 @@ class Store:
         lat: float | None = None,
         lon: float | None = None,
         source: str | None = "operator",
-        now: datetime | None = None,
+        *,
+        now: datetime,
     ) -> Place:
         """Create a place (inside a transaction); a name already used in the same admin1 is exit 3."""
         name = name.strip()
@@ -422,7 +423,7 @@ class Store:
                         "(add --admin2 to tell them apart, or use `places alias`)",
                         [other.label()],
                     )
-        created = utc_key(now) if now else utc_key(datetime.now().astimezone())
+        created = utc_key(now)
         cur = self.conn.execute(
             "INSERT INTO places (name, admin1, admin2, admin3, pcode, pcode_scheme, lat, lon, source, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -509,7 +510,8 @@ class Store:
         type: ActorType = ActorType.OTHER,
         parent: Actor | None = None,
         side: str | None = None,
-        now: datetime | None = None,
+        *,
+        now: datetime,
     ) -> Actor:
         name = name.strip()
         if not name:
@@ -517,7 +519,7 @@ class Store:
         for aid, _hit in self._names_matching("actor_names", "actor_id", name):
             if gazetteer.name_key(_hit) == gazetteer.name_key(name):
                 raise InvalidInput(f"actor {name!r} already exists as {self.actors_by_id()[aid].name!r}")
-        created = utc_key(now) if now else utc_key(datetime.now().astimezone())
+        created = utc_key(now)
         cur = self.conn.execute(
             "INSERT INTO actors (name, type, parent_id, side, created_at) VALUES (?, ?, ?, ?, ?)",
             (name, type.value, parent.id if parent else None, side, created),

@@ -209,7 +209,7 @@ def find_or_add_actor(store: Store, name: str, kind: ActorType, now: datetime) -
     found = find_actor(store, name)
     if found is not None:
         return found[0], found[1], False
-    actor = store.add_actor(name, (), kind, None, None, now)
+    actor = store.add_actor(name, (), kind, None, None, now=now)
     return actor.id, actor.name, True
 
 
@@ -262,7 +262,7 @@ def find_or_add_place(store: Store, spec: ForeignPlace, source: str, now: dateti
     if places:
         return places[0], False
     place = store.add_place(
-        spec.name, (), spec.admin1, spec.admin2, spec.admin3, spec.pcode, spec.lat, spec.lon, source, now
+        spec.name, (), spec.admin1, spec.admin2, spec.admin3, spec.pcode, spec.lat, spec.lon, source, now=now
     )
     return place, True
 

@@ -323,7 +323,7 @@ def load_scenario(store: Store, lines: Iterable[str]) -> int:
                     a = item["actor"]
                     parent = store.resolve_actor(a["parent"]).item if a.get("parent") else None
                     kind = parse_enum(ActorType, a.get("type", "other"), "actor type")
-                    store.add_actor(a["name"], a.get("aliases", []), kind, parent, a.get("side"), _SCENARIO_CREATED)
+                    store.add_actor(a["name"], a.get("aliases", []), kind, parent, a.get("side"), now=_SCENARIO_CREATED)
                 elif "event" in item:
                     e = item["event"]
                     recorded = datetime.fromisoformat(e["recorded"])
