@@ -29,8 +29,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sitlog import corrections
-from sitlog.model import ActorType, Event, Kind, Quantity, When, new_event_id
+from sitlog.domain.model import ActorType, Event, Kind, Quantity, When, new_event_id
+from sitlog.ops import corrections
 from sitlog.store import Store
 
 UTC = timezone.utc
@@ -41,8 +41,8 @@ def build(path: Path, n: int) -> list[str]:
     store = Store(path)
     ids = []
     with store.transaction():
-        store.add_actor("HTS", type=ActorType.REBEL, now=START)
-        place = store.resolve_place("Aleppo").item
+        store.actors.add("HTS", type=ActorType.REBEL, now=START)
+        place = store.places.resolve("Aleppo").item
         for i in range(n + 1):
             now = START + timedelta(seconds=i)
             operator = "carol" if i == 0 else ("alice", "bob")[i % 2]
@@ -59,7 +59,7 @@ def build(path: Path, n: int) -> list[str]:
             )
             changeset = new_event_id(now)
             store.begin_changeset(changeset, operator, "log casualties", now, event.id)
-            store.insert_revision(event, changeset)
+            store.events.insert_revision(event, changeset)
             ids.append(event.id)
     store.conn.execute("CREATE TABLE scratch (x)")
     store.close()

@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sitlog.model import (  # noqa: E402
+from sitlog.domain.model import (  # noqa: E402
     ActorType,
     ControlStatus,
     Event,
@@ -75,8 +75,8 @@ def build(path: Path, n_events: int, seed: int = 1) -> None:
     store = Store(path)
     with store.transaction():
         for name, actor_type in ACTORS:
-            store.add_actor(name, (), actor_type, None, None, now=NOW)
-        places = [p for p in store.list_places()][:40]
+            store.actors.add(name, (), actor_type, None, None, now=NOW)
+        places = [p for p in store.places.search()][:40]
         store.begin_changeset("BENCH", "bench", "bench", NOW, "generated")
         start = datetime(2024, 10, 29, tzinfo=timezone.utc)
         names = [name for name, _ in ACTORS]
@@ -112,7 +112,7 @@ def build(path: Path, n_events: int, seed: int = 1) -> None:
                 recorded_at=NOW,
                 **fields,  # type: ignore[arg-type]
             )
-            store.insert_revision(event, "BENCH")
+            store.events.insert_revision(event, "BENCH")
     store.close()
 
 
@@ -157,14 +157,14 @@ def store_read(path: Path) -> None:
     from sitlog.store import EventFilter
 
     store = Store(path)
-    for _event in store.events(EventFilter()):
+    for _event in store.events.select(EventFilter()):
         pass
     store.close()
 
 
 def sitlog_in_process(path: Path, fmt: str) -> Callable[[], None]:
     import sitlog.cli  # noqa: F401  (registers every command on the app)
-    from sitlog.cli_common import app
+    from sitlog.cli.common import app
 
     def run() -> None:
         with stdout_to_devnull():

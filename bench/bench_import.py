@@ -184,7 +184,7 @@ def main() -> None:
     raw_seconds, raw_rows = executemany_baseline(db, work / "raw.db", env)
     raw_rate = raw_rows / raw_seconds
     print(f"sqlite3 executemany:    {raw_seconds:7.1f} s  {raw_rate:>10,.0f} rows/s  (same rows, same schema)")
-    from sitlog.store_exchange import CACHE_KIB
+    from sitlog.store.bulk import CACHE_KIB
 
     tuned_seconds, _ = executemany_baseline(db, work / "raw-tuned.db", env, CACHE_KIB)
     tuned_rate = raw_rows / tuned_seconds

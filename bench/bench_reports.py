@@ -30,9 +30,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sitlog import report, store_reports  # noqa: E402
-from sitlog.model import Kind  # noqa: E402
+from sitlog.domain import report
+from sitlog.domain.model import Kind  # noqa: E402
 from sitlog.store import Store  # noqa: E402
+from sitlog.store import reports as store_reports  # noqa: E402
+from sitlog.store.events import EVENT_SELECT  # noqa: E402
 
 UTC = timezone.utc
 STATUS_AT = datetime(2024, 6, 1, 12, tzinfo=UTC)
@@ -90,7 +92,7 @@ def main() -> None:
     place_id, place_events = store.conn.execute(
         "SELECT place_id, count(*) FROM events GROUP BY place_id ORDER BY 2 DESC, 1 LIMIT 1"
     ).fetchone()
-    place = store.get_place(place_id)
+    place = store.places.get(place_id)
     version = store.conn.execute("SELECT sqlite_version()").fetchone()[0]
     print(f"database {args.path}: {counts['events']:,} events, {counts['revisions']:,} revisions, "
           f"{counts['places']:,} places; SQLite {version}; load average {os.getloadavg()[0]:.2f}")  # fmt: skip
@@ -98,7 +100,7 @@ def main() -> None:
           f"summary of {SUMMARY_DAY} (UTC)\n")  # fmt: skip
 
     def history() -> Any:
-        found = store.resolve_place(place.name).item
+        found = store.places.resolve(place.name).item
         events = store_reports.place_events(store, found.id, None, include_retracted=True)
         return report.history(found, events, None, None, NOW, UTC)
 
@@ -111,7 +113,7 @@ def main() -> None:
         before = store_reports.state_before(store, controlled, SUMMARY_DAY, UTC, None)
         return report.summary(events, [SUMMARY_DAY], before, UTC)
 
-    history_sql = f"{store.EVENT_SELECT} JOIN events e ON e.seq = r.seq WHERE e.place_id = ? ORDER BY e.at_utc, e.seq"
+    history_sql = f"{EVENT_SELECT} JOIN events e ON e.seq = r.seq WHERE e.place_id = ? ORDER BY e.at_utc, e.seq"
     status_sql = store_reports.STATUS_SQL.format(where="")
     status_params = store_reports.cutoff_params(STATUS_AT, UTC)
     summary_sql, summary_params = store_reports.day_events_sql(store, SUMMARY_DAY, SUMMARY_DAY, UTC, None)

@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sitlog import gazetteer  # noqa: E402
-from sitlog.model import utc_key  # noqa: E402
+from sitlog.domain import gazetteer  # noqa: E402
+from sitlog.domain.model import utc_key  # noqa: E402
 from sitlog.store import Store  # noqa: E402
 
 START = date(2023, 1, 1)

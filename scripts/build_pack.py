@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from sitlog.gazetteer import name_key, same_name  # noqa: E402
+from sitlog.domain.gazetteer import name_key, same_name  # noqa: E402
 
 _ARABIC = re.compile("[\u0600-\u06ff]")
 _CENTRE = "مركز "

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 
 class SitlogError(Exception):
-    """A failure the user can act on. ``cli.py`` prints ``Error: message`` and exits with ``exit_code``."""
+    """A failure the user can act on: ``SitlogGroup`` (sitlog/cli/common.py) prints ``Error: message`` and
+    exits with ``exit_code``."""
 
     exit_code = 1
 

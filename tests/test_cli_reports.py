@@ -406,8 +406,8 @@ def test_reports_on_a_terminal_show_markup_literally(
     """The rich path (a terminal): user text with markup and escapes stays text, the timeline stays drawn."""
     from datetime import datetime, timezone
 
-    from sitlog import render
-    from sitlog.cli_reports import history_report, status_report
+    from sitlog.cli.reports import history_report, status_report
+    from sitlog.render import output as render
     from sitlog.store import Store
 
     logged(sitlog, "strike", "Anjara", "--by", "SAA", "--at", "2024-11-28T10:00", "--note", "[bold]x[/] \x1b[2J")

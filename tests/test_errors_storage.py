@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sitlog.cli_common import app
+from sitlog.cli.common import app
 from tests.conftest import Run
 
 # These tests are about creating and refusing database files: each starts from no file.

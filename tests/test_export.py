@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from sitlog.exchange_csv import CSV_COLUMNS
+from sitlog.exchange.csv import CSV_COLUMNS
 from tests.conftest import Run
 from tests.test_roundtrip import log_scenario, ok
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sitlog.gazetteer import close_names, name_key, same_name, skeleton, split_qualified
+from sitlog.domain.gazetteer import close_names, name_key, same_name, skeleton, split_qualified
 from tests.conftest import Run
 
 SAME = [

@@ -15,8 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sitlog.errors import InvalidInput
-from sitlog.model import (
+from sitlog.domain.model import (
     Event,
     Kind,
     Precision,
@@ -31,6 +30,7 @@ from sitlog.model import (
     utc_key,
     validate_event,
 )
+from sitlog.errors import InvalidInput
 from tests.conftest import Run
 
 # --- quantities -----------------------------------------------------------------------------------

@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sitlog import corrections
+from sitlog.domain.model import ActorType, When
 from sitlog.errors import InvalidInput, NotFound, SitlogError, UsageError
-from sitlog.model import ActorType, When
-from sitlog.recording import LogRequest, record
+from sitlog.ops import corrections
+from sitlog.ops.recording import LogRequest, record
 from sitlog.store import EventFilter, Store
 
 UTC = timezone.utc
@@ -37,8 +37,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     path = tmp_path_factory.mktemp("template") / "template.db"
     store = Store(path)
     with store.transaction():
-        store.add_actor("HTS", type=ActorType.REBEL, now=START)
-        store.add_actor("SAA", type=ActorType.STATE, now=START)
+        store.actors.add("HTS", type=ActorType.REBEL, now=START)
+        store.actors.add("SAA", type=ActorType.STATE, now=START)
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
     yield path
@@ -64,7 +64,7 @@ def dump(store: Store, table: str, order: str) -> list[tuple[Any, ...]]:
 
 
 def heads(store: Store) -> dict[str, tuple[Any, ...]]:
-    return {e.id: corrections.state(e) for e in store.events(EventFilter(include_retracted=True))}
+    return {e.id: corrections.state(e) for e in store.events.select(EventFilter(include_retracted=True))}
 
 
 @dataclass
@@ -124,7 +124,7 @@ def run(store: Store, ops: list[tuple[Any, ...]]) -> None:
         try:
             if kind == "log":
                 request = LogRequest("casualties", "Aleppo", {"killed": str(op[2])}, operator=operator)
-                events.append(record(store, request, When.exact(now - timedelta(days=1)), now, UTC).event.id)
+                events.append(record(store, request, When.exact(now - timedelta(days=1)), now).event.id)
             elif kind == "amend" and events:
                 _, _, index, what, value, unretract = op
                 changes: dict[str, Any] = {}
@@ -179,13 +179,13 @@ def run(store: Store, ops: list[tuple[Any, ...]]) -> None:
         elif kind == "undo":
             assert expected_target is None or not rows[len(rows_before) :]
         check_chain(store)
-        snapshot = [e.to_json(UTC) for e in store.events(EventFilter(include_retracted=True))]
+        snapshot = [e.to_json(UTC) for e in store.events.select(EventFilter(include_retracted=True))]
         snapshots.append((now, snapshot))
 
     for when, expected_events in snapshots:
-        known = [e.to_json(UTC) for e in store.events(EventFilter(include_retracted=True, known_at=when))]
+        known = [e.to_json(UTC) for e in store.events.select(EventFilter(include_retracted=True, known_at=when))]
         assert known == expected_events, when
-    assert [e.to_json(UTC) for e in store.events(EventFilter(include_retracted=True, known_at=START))] == []
+    assert [e.to_json(UTC) for e in store.events.select(EventFilter(include_retracted=True, known_at=START))] == []
 
 
 def test_property_harness_sees_a_real_undo(template: Path) -> None:
@@ -196,7 +196,7 @@ def test_property_harness_sees_a_real_undo(template: Path) -> None:
         store = Store(path)
         try:
             run(store, [("log", "alice", 5), ("amend", "alice", 0, "killed", 3, False), ("undo", "alice", False)])
-            (event,) = store.events(EventFilter())
+            (event,) = store.events.select(EventFilter())
             assert event.killed is not None and event.killed.low == 5 and event.revision == 3
         finally:
             store.close()

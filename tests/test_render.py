@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sitlog.render import TERMINAL_ROW_CAP, Format, Report, Table, emit, message, visible
+from sitlog.render.output import TERMINAL_ROW_CAP, Format, Report, Table, emit, message, visible
 
 HOSTILE = "[bold]x[/] [/] \x1b[31mred\x1b[0m \x07 حلب ✓"
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sitlog.model import Actor, ControlStatus, Event, Kind, Place, Precision, Quantity, When
-from sitlog.report import (
+from sitlog.domain.model import Actor, ControlStatus, Event, Kind, Place, Precision, Quantity, When
+from sitlog.domain.report import (
     actor_family,
     clip_spans,
     control_spans,
@@ -207,14 +207,14 @@ def test_status_query_agrees_with_the_pure_function(
     cutoff_hours: int,
     zone: tzinfo,
 ) -> None:
-    from sitlog import store_reports
     from sitlog.store import Store
+    from sitlog.store import reports as store_reports
 
     store = Store(tmp_path_factory.mktemp("status") / "s.db")
     start = datetime(2024, 11, 25, tzinfo=UTC)
     with store.transaction():
-        holders = [store.add_actor(f"Actor {c}", now=start).name for c in "ABC"]
-        places = [store.add_place(f"Testplace {c}", admin1="Aleppo", now=start) for c in "KLM"]
+        holders = [store.actors.add(f"Actor {c}", now=start).name for c in "ABC"]
+        places = [store.places.add(f"Testplace {c}", admin1="Aleppo", now=start) for c in "KLM"]
         stored: dict[int, list[Event]] = {}
         for n, (p, h, status, hours, by_day, retracted) in enumerate(events):
             instant = start + timedelta(hours=hours)
@@ -222,7 +222,7 @@ def test_status_query_agrees_with_the_pure_function(
             event = Event(id=f"EV{n:04d}", kind=Kind.CONTROL, place_id=places[p].id, place=places[p].name,
                           when=when, actors=(holders[h],), status=status, operator="t", recorded_at=start,
                           retracted=retracted)  # fmt: skip
-            store.insert_revision(event, None)
+            store.events.insert_revision(event, None)
             stored.setdefault(p, []).append(event)
     cutoff = start + timedelta(hours=cutoff_hours)
     fast = {e.place_id: e for e in store_reports.status(store, cutoff, zone)}

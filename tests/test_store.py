@@ -13,8 +13,8 @@ import pytest
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from sitlog.domain.model import ActorType, Event, Kind, Precision, When
 from sitlog.errors import InvalidInput, NotFound
-from sitlog.model import ActorType, Event, Kind, Precision, When
 from sitlog.store import MIGRATIONS, SCHEMA_VERSION, EventFilter, Store
 
 NOW = datetime(2024, 11, 28, 12, tzinfo=timezone.utc)
@@ -24,14 +24,14 @@ NOW = datetime(2024, 11, 28, 12, tzinfo=timezone.utc)
 def store(tmp_path: Path) -> Iterator[Store]:
     opened = Store(tmp_path / "s.db")
     with opened.transaction():
-        opened.add_actor("HTS", ("Hayat Tahrir al-Sham",), ActorType.REBEL, now=NOW)
-        opened.add_actor("SAA", (), ActorType.STATE, now=NOW)
+        opened.actors.add("HTS", ("Hayat Tahrir al-Sham",), ActorType.REBEL, now=NOW)
+        opened.actors.add("SAA", (), ActorType.STATE, now=NOW)
     yield opened
     opened.close()
 
 
 def _log(store: Store, event_id: str, kind: Kind = Kind.STRIKE, place: str = "Ariha", **changes: object) -> Event:
-    where = store.resolve_place(place).item
+    where = store.places.resolve(place).item
     event = Event(
         id=event_id,
         kind=kind,
@@ -44,7 +44,7 @@ def _log(store: Store, event_id: str, kind: Kind = Kind.STRIKE, place: str = "Ar
     ).with_changes(**changes)
     with store.transaction():
         store.begin_changeset(f"CS-{event_id}-{event.revision}", "tester", "test", NOW, event_id)
-        store.insert_revision(event, f"CS-{event_id}-{event.revision}")
+        store.events.insert_revision(event, f"CS-{event_id}-{event.revision}")
     return event
 
 
@@ -69,31 +69,31 @@ def test_migrations_are_recorded_and_not_rerun(tmp_path: Path) -> None:
 def test_a_failed_transaction_leaves_nothing(store: Store) -> None:
     before = store.counts()
     with pytest.raises(InvalidInput), store.transaction():
-        store.add_place("Anadan", admin1="Aleppo", now=NOW)
-        store.add_place("Anadan", admin1="Aleppo", now=NOW)  # exit 3: same name in the same admin1
+        store.places.add("Anadan", admin1="Aleppo", now=NOW)
+        store.places.add("Anadan", admin1="Aleppo", now=NOW)  # exit 3: same name in the same admin1
     assert store.counts() == before
 
 
 def test_foreign_keys_refuse_an_event_at_no_place(store: Store) -> None:
     event = Event(id="X1", kind=Kind.STRIKE, place_id=999_999, place="?", when=When.exact(NOW), actors=("HTS",))
     with pytest.raises(sqlite3.IntegrityError), store.transaction():
-        store.insert_revision(event, None)
-    assert store.count_events() == 0
+        store.events.insert_revision(event, None)
+    assert store.events.count() == 0
 
 
 def test_revisions_are_appended_and_the_head_moves(store: Store) -> None:
     first = _log(store, "01JDSA8WG0AAAAAAAAAAAAAAAA", note="first")
     _log(store, "01JDSA8WG0AAAAAAAAAAAAAAAA", note="second", revision=2)
-    chain = store.revisions_of(first.id)
+    chain = store.events.revisions_of(first.id)
     assert [(e.revision, e.note) for e in chain] == [(1, "first"), (2, "second")]
-    assert store.get_event(first.id).note == "second"
-    assert store.counts()["revisions"] == 2 and store.count_events() == 1
+    assert store.events.get(first.id).note == "second"
+    assert store.counts()["revisions"] == 2 and store.events.count() == 1
 
 
 def test_event_round_trips_every_field(store: Store) -> None:
-    from sitlog.model import ControlStatus, Means, Quantity
+    from sitlog.domain.model import ControlStatus, Means, Quantity
 
-    to = store.resolve_place("Idlib").item
+    to = store.places.resolve("Idlib").item
     fields: list[dict[str, object]] = [
         {"kind": Kind.CONTROL, "status": ControlStatus.CONTESTED, "part": "south", "against": ("SAA",)},
         {"kind": Kind.CLASH, "outcome": "repelled"},
@@ -108,31 +108,31 @@ def test_event_round_trips_every_field(store: Store) -> None:
               "tags": ("a", "b"), "when": week}  # fmt: skip
     for i, extra in enumerate(fields):
         logged = _log(store, f"ID{i}", **{**common, **extra})  # type: ignore[arg-type]
-        assert store.get_event(f"ID{i}") == logged
+        assert store.events.get(f"ID{i}") == logged
 
 
 def test_ids_resolve_by_unique_prefix(store: Store) -> None:
     _log(store, "01JDSA8WG0AAAAAAAAAAAAAAAA")
     _log(store, "01JDSA8WG0AAAAAAAAAAAAAAAB")
     _log(store, "01JDSB00000000000000000000")
-    assert store.get_event("01jdsb").id == "01JDSB00000000000000000000"
+    assert store.events.get("01jdsb").id == "01JDSB00000000000000000000"
     with pytest.raises(InvalidInput, match="matches several"):
-        store.get_event("01JDSA8WG0")
+        store.events.get("01JDSA8WG0")
     with pytest.raises(NotFound):
-        store.get_event("ZZZ")
+        store.events.get("ZZZ")
 
 
 def _ids(store: Store, **flt: object) -> list[str]:
-    return [e.id for e in store.events(EventFilter(**flt))]  # type: ignore[arg-type]
+    return [e.id for e in store.events.select(EventFilter(**flt))]  # type: ignore[arg-type]
 
 
 def test_events_filters(store: Store) -> None:
-    ariha = store.resolve_place("Ariha").item.id
+    ariha = store.places.resolve("Ariha").item.id
     _log(store, "A", Kind.STRIKE, when=When.exact(NOW - timedelta(days=2)))
     _log(store, "B", Kind.CLASH, place="Idlib", when=When.exact(NOW - timedelta(days=1)))
     _log(store, "C", Kind.CONTROL, against=("SAA",), when=When.exact(NOW))
     _log(store, "D", Kind.STRIKE, retracted=True, reason="duplicate")
-    saa = store.resolve_actor("SAA").item.id
+    saa = store.actors.resolve("SAA").item.id
     assert _ids(store) == ["A", "B", "C"]
     assert _ids(store, include_retracted=True) == ["A", "B", "C", "D"]
     assert _ids(store, place_id=ariha) == ["A", "C"]
@@ -160,8 +160,9 @@ def test_known_at_sees_only_what_was_recorded_by_then(store: Store) -> None:
     later = NOW + timedelta(hours=1)
     _log(store, "E1", note="corrected", revision=2, recorded_at=later)
     _log(store, "E2", recorded_at=later)
-    assert [(e.id, e.note) for e in store.events(EventFilter(known_at=NOW))] == [("E1", "as first told")]
-    assert [(e.id, e.note) for e in store.events(EventFilter(known_at=later))] == [("E1", "corrected"), ("E2", None)]
+    assert [(e.id, e.note) for e in store.events.select(EventFilter(known_at=NOW))] == [("E1", "as first told")]
+    known_later = [(e.id, e.note) for e in store.events.select(EventFilter(known_at=later))]
+    assert known_later == [("E1", "corrected"), ("E2", None)]
 
 
 def _plan(store: Store, sql: str, *params: object) -> str:
@@ -185,20 +186,20 @@ def test_the_hot_queries_are_index_lookups(store: Store) -> None:
 
 def test_add_place_refuses_a_second_of_one_name_in_one_admin1(store: Store) -> None:
     with store.transaction():
-        store.add_place("Kafr Basin", ("Kfar Bissin",), admin1="Aleppo", admin2="Jebel Saman", now=NOW)
-        store.add_place("Kafr Basin", admin1="Idleb", admin2="Harim", now=NOW)  # another governorate: fine
-        store.add_place("Kafr Basin", admin1="Aleppo", admin2="Afrin", now=NOW)  # another district: told apart
+        store.places.add("Kafr Basin", ("Kfar Bissin",), admin1="Aleppo", admin2="Jebel Saman", now=NOW)
+        store.places.add("Kafr Basin", admin1="Idleb", admin2="Harim", now=NOW)  # another governorate: fine
+        store.places.add("Kafr Basin", admin1="Aleppo", admin2="Afrin", now=NOW)  # another district: told apart
     for admin2 in (None, "Jebel Saman"):
         with pytest.raises(InvalidInput, match="already exists in Aleppo"), store.transaction():
-            store.add_place("kfar bissin", admin1="Aleppo", admin2=admin2, now=NOW)
+            store.places.add("kfar bissin", admin1="Aleppo", admin2=admin2, now=NOW)
 
 
 def test_place_without_district_blocks_a_second_one_in_its_governorate(store: Store) -> None:
     with store.transaction():
-        store.add_place("Hawar", admin1="Aleppo", now=NOW)
+        store.places.add("Hawar", admin1="Aleppo", now=NOW)
     # "Hawar, Aleppo" could no longer reach the first one.
     with pytest.raises(InvalidInput, match="already exists"), store.transaction():
-        store.add_place("Hawar", admin1="Aleppo", admin2="Afrin", now=NOW)
+        store.places.add("Hawar", admin1="Aleppo", admin2="Afrin", now=NOW)
 
 
 def test_an_older_database_is_upgraded_on_open_and_keeps_its_data(tmp_path: Path) -> None:

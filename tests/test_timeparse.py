@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sitlog.domain.model import Precision
+from sitlog.domain.timeparse import parse_when, report_zone, since_instant, until_instant
 from sitlog.errors import InvalidInput
-from sitlog.model import Precision
-from sitlog.timeparse import parse_when, report_zone, since_instant, until_instant
 from tests.conftest import Run
 
 NOW = datetime(2024, 11, 28, 12, 0, tzinfo=timezone.utc)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from sitlog.cli_common import (
+from sitlog.cli.common import (
     AtOpt,
     ClaimedByOpt,
     FormatOpt,
@@ -19,15 +19,15 @@ from sitlog.cli_common import (
     OperatorOpt,
     SourceOpt,
     app,
-    operator_name,
     session,
     show,
 )
+from sitlog.ops.session import operator_name
 
 if TYPE_CHECKING:
     from datetime import tzinfo
 
-    from sitlog.corrections import Correction, UndoPlan
+    from sitlog.domain.revisions import Correction, UndoPlan
 
 IdArg = Annotated[str, typer.Argument(help="Event id, or a unique prefix of it.")]
 ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (required; kept with the revision).")]
@@ -77,8 +77,8 @@ def amend_cmd(
     Takes the options of `log` for the event's kind; an empty value ('') clears a field, a repeatable
     option replaces the whole list. Asking for what the event already says records nothing.
     """
-    from sitlog.corrections import amend
     from sitlog.errors import UsageError
+    from sitlog.ops.corrections import amend
 
     given: dict[str, Any] = dict(
         kind=kind, place=place, by=by, status=status, part=part, against=against, actors=actor, outcome=outcome,
@@ -101,7 +101,8 @@ def amend_cmd(
 
 def _tell(verb: str, result: Correction, tz: tzinfo, as_json: bool) -> None:
     """The receipt on stderr and, with --json, the event as it now stands on stdout."""
-    from sitlog.render import correction_receipt, dumps, message
+    from sitlog.render.events import correction_receipt
+    from sitlog.render.output import dumps, message
 
     message(correction_receipt(verb, result, tz))
     if as_json:
@@ -120,7 +121,7 @@ def retract_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Withdraw an event: reports leave it out; `show` and `events --all` still have it."""
-    from sitlog.corrections import retract
+    from sitlog.ops.corrections import retract
 
     sess = session(ctx)
     result = retract(sess.store(), event_id, reason, duplicate_of, operator_name(operator), sess.now)
@@ -147,9 +148,10 @@ def undo_cmd(
     Places and actors added along the way stay. Asks for confirmation on a terminal; without one,
     pass --yes (or --dry-run to look).
     """
-    from sitlog.corrections import undo
     from sitlog.errors import UsageError
-    from sitlog.render import message, undo_plan_lines
+    from sitlog.ops.corrections import undo
+    from sitlog.render.events import undo_plan_lines
+    from sitlog.render.output import message
 
     sess = session(ctx)
     who = operator_name(operator)
@@ -187,8 +189,9 @@ def show_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """One event, retracted or not; with --revisions its whole history of corrections."""
-    from sitlog.corrections import event_history
+    from sitlog.ops.corrections import event_history
+    from sitlog.render.events import show_report
 
     sess = session(ctx)
     cutoff = sess.known_at(known_at)
-    show(event_history(sess.store(), event_id, revisions, cutoff, sess.tz), fmt, as_json)
+    show(show_report(event_history(sess.store(), event_id, revisions, cutoff, sess.tz), sess.tz), fmt, as_json)

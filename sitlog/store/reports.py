@@ -2,7 +2,7 @@
 
 Plain functions over a ``Store``. Without ``known_at`` they read the ``events`` head table through its
 indexes (status: one seek per place on the partial index ``events_control``); with it they read
-``Store.heads(known_at)`` and leave the picking to the pure functions in ``report``.
+``events.heads(known_at)`` and leave the picking to the pure functions in ``report``.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ import os
 import sqlite3
 import stat
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sitlog.domain.model import ControlStatus, Event, Place, Precision, When, day_bounds, utc_key
+from sitlog.domain.report import CheckResult, StatusEntry, status_from_events
 from sitlog.errors import InvalidInput, StorageError
-from sitlog.model import ControlStatus, Event, Place, Precision, When, day_bounds, utc_key
-from sitlog.report import CheckResult, StatusEntry, status_from_events
+from sitlog.store.events import EVENT_SELECT, heads
 
 if TYPE_CHECKING:
     from sitlog.store import Store
@@ -81,7 +82,7 @@ def status(
     if ids:
         where = "WHERE p.id IN (SELECT value FROM json_each(:ids))"
         params["ids"] = json.dumps(ids)
-    actors = store.actors_by_id()
+    actors = store.actors.by_id()
     names: dict[str, tuple[str, ...]] = {}  # actor id lists repeat: decode each distinct one once
     entries = []
     fromiso, exact = datetime.fromisoformat, Precision.EXACT
@@ -102,10 +103,10 @@ def _status_known_at(
     store: Store, cutoff: datetime, tz: tzinfo, known_at: datetime, ids: Sequence[int]
 ) -> list[StatusEntry]:
     """The same answer from each event's latest revision recorded by ``known_at``, picked in Python."""
-    source, source_params = store.heads(known_at)
+    source, source_params = heads(known_at)
     params = cutoff_params(cutoff, tz)
     sql = (
-        f"{store.EVENT_SELECT} JOIN {source} ON e.seq = r.seq "
+        f"{EVENT_SELECT} JOIN {source} ON e.seq = r.seq "
         f"WHERE e.kind = 'control' AND e.retracted = 0 AND e.at_utc <= ? AND {_KNOWN.format(e='e')} "
         "ORDER BY e.place_id, e.at_utc, e.seq"
     )
@@ -114,7 +115,7 @@ def _status_known_at(
     rows = store.conn.execute(sql, [*source_params, params["hi"], params["lo"], params["exact"], params["day"]])
     by_place: dict[int, list[Event]] = {}
     for row in rows:
-        event = store.event_from_row(row)
+        event = store.events.from_row(row)
         if not ids or event.place_id in ids:
             by_place.setdefault(event.place_id, []).append(event)
     places = _places_light(store, by_place)
@@ -139,7 +140,9 @@ def place_events(store: Store, place_id: int, known_at: datetime | None, include
     """Every event at a place in store order (the history's facts; spans are derived from them)."""
     from sitlog.store import EventFilter
 
-    return list(store.events(EventFilter(place_id=place_id, include_retracted=include_retracted, known_at=known_at)))
+    return list(
+        store.events.select(EventFilter(place_id=place_id, include_retracted=include_retracted, known_at=known_at))
+    )
 
 
 def day_events_sql(
@@ -148,9 +151,9 @@ def day_events_sql(
     """The query behind ``day_events``: instants by their UTC range, windows by their first day."""
     start, _ = day_bounds(first, tz)
     _, end = day_bounds(last, tz)
-    source, source_params = store.heads(known_at)
+    source, source_params = heads(known_at)
     sql = (
-        f"{store.EVENT_SELECT} JOIN ("
+        f"{EVENT_SELECT} JOIN ("
         f"SELECT e.seq, e.at_utc FROM {source} WHERE e.at_date IS NULL AND e.at_utc >= ? AND e.at_utc < ? "
         "AND e.retracted = 0 "
         f"UNION ALL SELECT e.seq, e.at_utc FROM {source} WHERE e.at_date >= ? AND e.at_date <= ? AND e.retracted = 0"
@@ -163,7 +166,7 @@ def day_events_sql(
 def day_events(store: Store, first: date, last: date, tz: tzinfo, known_at: datetime | None) -> list[Event]:
     """Non-retracted events of the report-zone days ``first``..``last``: instants by time, windows by first day."""
     sql, params = day_events_sql(store, first, last, tz, known_at)
-    return [store.event_from_row(row) for row in store.conn.execute(sql, params)]
+    return [store.events.from_row(row) for row in store.conn.execute(sql, params)]
 
 
 def state_before(
@@ -240,7 +243,7 @@ def check(store: Store) -> list[CheckResult]:
 
 def control_conflicts(store: Store) -> list[str]:
     """Places with two control events at one instant that disagree (status shows the later recorded)."""
-    actors = store.actors_by_id()
+    actors = store.actors.by_id()
     rows = store.conn.execute(
         "SELECT p.name, e.at_utc, group_concat(e.event_id || '=' || r.actor_ids || ' ' || coalesce(r.status, '') "
         "|| coalesce(' ' || r.part, ''), '; ') "
@@ -290,53 +293,3 @@ def backup(store: Store, dest: Path) -> dict[str, int]:
         dest.unlink(missing_ok=True)
         raise StorageError(f"backup to {dest} failed: {exc}") from None
     return counts
-
-
-# --- the demo scenario -------------------------------------------------------------------------------
-
-
-tz_utc = timezone.utc
-_SCENARIO_CREATED = datetime(2024, 11, 27, 2, 0, tzinfo=timezone.utc)
-
-
-def load_scenario(store: Store, lines: Iterable[str]) -> int:
-    """Load a scenario (JSON lines of places, actors and events as ``log`` would record them) in one transaction.
-
-    Each event line carries its own id and ``recorded`` time, so the loaded database is the same every time.
-    """
-    from sitlog.model import ActorType, parse_enum
-    from sitlog.recording import LogRequest, build_event
-    from sitlog.timeparse import parse_when
-
-    count = 0
-    with store.transaction():
-        for n, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-                if "place" in item:
-                    p = item["place"]
-                    store.add_place(p["name"], p.get("aliases", []), p.get("admin1"), p.get("admin2"),
-                                    source="demo scenario", now=_SCENARIO_CREATED)  # fmt: skip
-                elif "actor" in item:
-                    a = item["actor"]
-                    parent = store.resolve_actor(a["parent"]).item if a.get("parent") else None
-                    kind = parse_enum(ActorType, a.get("type", "other"), "actor type")
-                    store.add_actor(a["name"], a.get("aliases", []), kind, parent, a.get("side"), now=_SCENARIO_CREATED)
-                elif "event" in item:
-                    e = item["event"]
-                    recorded = datetime.fromisoformat(e["recorded"])
-                    request = LogRequest(kind=e["kind"], place=e["place"], fields=e.get("fields", {}),
-                                         source=e.get("source"), grade=e.get("grade"), claimed_by=e.get("claimed_by"),
-                                         note=e.get("note"), tags=e.get("tags", []), operator="demo",
-                                         event_id=e["id"])  # fmt: skip
-                    event = build_event(store, request, parse_when(e["at"], recorded, tz_utc), recorded, [])
-                    store.begin_changeset(event.id, "demo", f"log {event.kind.value}", recorded, event.id)
-                    store.insert_revision(event, event.id)
-                    count += 1
-            except (KeyError, TypeError, ValueError) as exc:
-                raise InvalidInput(f"scenario line {n}: {exc}") from None
-            except InvalidInput as exc:
-                raise InvalidInput(f"scenario line {n}: {exc.message}") from None
-    return count

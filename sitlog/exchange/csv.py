@@ -11,9 +11,7 @@ from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, TextIO
 
-from sitlog.errors import InvalidInput
-from sitlog.exchange import ExportRequest, ImportRequest, RowError
-from sitlog.model import (
+from sitlog.domain.model import (
     ActorType,
     ControlStatus,
     Event,
@@ -29,7 +27,9 @@ from sitlog.model import (
     rfc3339,
     validate_event,
 )
-from sitlog.store_exchange import ForeignPlace, ImportCounts, Match, event_to_row, find_or_add_actor, find_or_add_place
+from sitlog.errors import InvalidInput
+from sitlog.exchange.base import ExportRequest, ImportRequest, RowError
+from sitlog.store.bulk import ForeignPlace, ImportCounts, Match, event_to_row, find_or_add_actor, find_or_add_place
 
 if TYPE_CHECKING:
     from sitlog.store import Store
@@ -103,7 +103,7 @@ def places_of(store: Store) -> Callable[[int], Place]:
     def get(place_id: int) -> Place:
         place = cache.get(place_id)
         if place is None:
-            place = cache[place_id] = store.get_place(place_id)
+            place = cache[place_id] = store.places.get(place_id)
         return place
 
     return get
@@ -118,7 +118,7 @@ def write_csv(store: Store, req: ExportRequest, out: TextIO) -> int:
         writer.writerow([HXL_TAGS.get(c, "") for c in CSV_COLUMNS])
     place = places_of(store)
     count = 0
-    for event in store.events(req.flt):
+    for event in store.events.select(req.flt):
         writer.writerow([_cell(v) for v in flat(event, place(event.place_id), req.tz).values()])
         count += 1
     return count
@@ -129,7 +129,7 @@ def write_geojson(store: Store, req: ExportRequest, out: TextIO, note: Callable[
     place = places_of(store)
     out.write('{"type": "FeatureCollection", "features": [')
     count = unplaced = 0
-    for event in store.events(req.flt):
+    for event in store.events.select(req.flt):
         where = place(event.place_id)
         if where.lat is None or where.lon is None:
             unplaced += 1  # never placed at a made-up point
@@ -271,7 +271,7 @@ class CsvConverter:
         key = (place_id, spec)
         place = self._places.get(key)
         if place is None:
-            from sitlog.store_export import place_by_id
+            from sitlog.store.export import place_by_id
 
             same = place_by_id(self.store, place_id) if place_id is not None else None
             if same is not None and same.name == spec.name:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from sitlog.cli_common import (
+from sitlog.cli.common import (
     FormatOpt,
     JsonOpt,
     KnownAtOpt,
@@ -20,11 +20,11 @@ from sitlog.cli_common import (
     session,
     show,
 )
-from sitlog.errors import InvalidInput, NotFound, StorageError, UsageError
+from sitlog.errors import InvalidInput, StorageError, UsageError
 
 if TYPE_CHECKING:
-    from sitlog.cli_common import Session
-    from sitlog.render import Format, Report
+    from sitlog.ops.session import Session
+    from sitlog.render.output import Format, Report
     from sitlog.store import Store
 
 AsOfOpt = Annotated[
@@ -57,12 +57,10 @@ def status_report(
     fmt: Format | None = None,
 ) -> Report:
     """The status report of every place as of ``cutoff``, filtered by actor and governorate."""
-    from sitlog import render, report, store_reports
+    from sitlog.ops import reports
+    from sitlog.render import reports as render
 
-    family = None
-    if actor:
-        family = report.actor_family(store.resolve_actor(actor, NotFound).item.name, store.actors_by_id().values())
-    entries = report.filter_status(store_reports.status(store, cutoff, tz, known_at), family, admin1)
+    entries = reports.status(store, tz, cutoff, known_at, actor, admin1)
     as_of = _stamp(cutoff, tz) + (f", as known at {_stamp(known_at, tz)}" if known_at else "")
     return render.status_report(entries, tz, as_of, fmt)
 
@@ -96,11 +94,10 @@ def history_report(
     known_at: datetime | None,
 ) -> Report:
     """A place's control spans and events (unknown place: exit 4 with candidates)."""
-    from sitlog import render, report, store_reports
+    from sitlog.ops import reports
+    from sitlog.render import reports as render
 
-    place = store.resolve_place(place_text, NotFound).item
-    events = store_reports.place_events(store, place.id, known_at, include_retracted=True)
-    result = report.history(place, events, since, until, known_at or now, tz, include_retracted)
+    result = reports.place_history(store, tz, now, place_text, since, until, include_retracted, known_at)
     return render.history_report(result, tz)
 
 
@@ -116,7 +113,7 @@ def history_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """A place: its control timeline as spans and every event there in time order."""
-    from sitlog.timeparse import since_instant, until_instant
+    from sitlog.domain.timeparse import since_instant, until_instant
 
     sess = session(ctx)
     start = since_instant(sess.when(since), sess.tz) if since else None
@@ -155,14 +152,10 @@ def summary_days(sess: Session, day: str | None, since: str | None, until: str |
 
 def summary_report(store: Store, tz: tzinfo, first: date, last: date, known_at: datetime | None) -> Report:
     """Per-day summary entries for ``first``..``last`` plus their total."""
-    from sitlog import render, report, store_reports
-    from sitlog.model import Kind
+    from sitlog.ops import reports
+    from sitlog.render import reports as render
 
-    events = store_reports.day_events(store, first, last, tz, known_at)
-    controlled = {e.place_id for e in events if e.kind is Kind.CONTROL}
-    before = store_reports.state_before(store, controlled, first, tz, known_at)
-    data = report.summary(events, report.day_range(first, last), before, tz)
-    return render.summary_report(data, str(tz))
+    return render.summary_report(reports.summary(store, tz, first, last, known_at), str(tz))
 
 
 @app.command("summary")
@@ -198,10 +191,11 @@ def demo_cmd(
     import tempfile
     from importlib.resources import files
 
-    from sitlog.render import combined_report, message
+    from sitlog.domain.timeparse import parse_now, report_zone
+    from sitlog.ops.demo import load_scenario
+    from sitlog.render.output import message
+    from sitlog.render.reports import combined_report
     from sitlog.store import Store
-    from sitlog.store_reports import load_scenario
-    from sitlog.timeparse import parse_now, report_zone
 
     tz_given = ctx.find_root().params.get("tz")
     tz = report_zone(tz_given or DEMO_ZONE)
@@ -241,8 +235,9 @@ def _existing_store(sess: Session) -> Store:
 @app.command("check")
 def check_cmd(ctx: typer.Context, fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """Check the database: SQLite integrity, foreign keys, head table, revision chains, control conflicts."""
-    from sitlog.render import check_report, message
-    from sitlog.store_reports import check
+    from sitlog.render.output import message
+    from sitlog.render.reports import check_report
+    from sitlog.store.reports import check
 
     store = _existing_store(session(ctx))
     results = check(store)
@@ -260,8 +255,8 @@ def backup_cmd(
     dest: Annotated[Path, typer.Argument(help="Where to write the copy (must not exist yet).")],
 ) -> None:
     """Write a consistent copy of the database (safe while others write); never overwrites."""
-    from sitlog.render import message
-    from sitlog.store_reports import backup
+    from sitlog.render.output import message
+    from sitlog.store.reports import backup
 
     counts = backup(_existing_store(session(ctx)), dest)
     message(f"backed up {counts['events']} events ({counts['revisions']} revisions) to {dest}")

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
+from sitlog.domain.model import ActorType, ControlStatus, Event, Kind, Means, Precision, check_coordinates, rfc3339
 from sitlog.errors import InvalidInput
-from sitlog.exchange import ByteLines, ExportRequest, ImportRequest, RowError
-from sitlog.model import ActorType, ControlStatus, Event, Kind, Means, Precision, check_coordinates, rfc3339
-from sitlog.store_exchange import (
+from sitlog.exchange.base import ByteLines, ExportRequest, ImportRequest, RowError
+from sitlog.store.bulk import (
     ImportCounts,
     Match,
     find_actor,
@@ -57,7 +57,7 @@ def revision_record(event: Event) -> dict[str, Any]:
 
 
 def _gazetteer(store: Store, req: ExportRequest) -> tuple[Iterator[dict[str, Any]], Iterator[dict[str, Any]]]:
-    from sitlog.store_export import actor_records, place_records, referenced
+    from sitlog.store.export import actor_records, place_records, referenced
 
     refs = referenced(store, req.flt)
     return place_records(store, refs[0] if refs else None), actor_records(store, refs[1] if refs else None)
@@ -65,7 +65,7 @@ def _gazetteer(store: Store, req: ExportRequest) -> tuple[Iterator[dict[str, Any
 
 def write_jsonl(store: Store, req: ExportRequest, out: TextIO) -> int:
     """The lossless export: header, places, actors, then every revision of the picked events."""
-    from sitlog.store_export import export_revisions
+    from sitlog.store.export import export_revisions
 
     out.write(_line(header_record(store, req.now)))
     places, actors = _gazetteer(store, req)
@@ -83,7 +83,7 @@ def write_jsonl(store: Store, req: ExportRequest, out: TextIO) -> int:
 
 def write_json(store: Store, req: ExportRequest, out: TextIO) -> int:
     """One JSON document: header fields, places, actors, and events (head shape) each with its revisions."""
-    from sitlog.store_export import export_revisions
+    from sitlog.store.export import export_revisions
 
     revisions: dict[str, list[dict[str, Any]]] = {}
     for event in export_revisions(store, req.flt):
@@ -96,7 +96,7 @@ def write_json(store: Store, req: ExportRequest, out: TextIO) -> int:
     out.write(', "actors": ' + json.dumps(list(actors), ensure_ascii=False))
     out.write(', "events": [')
     count = 0
-    for event in store.events(req.flt):
+    for event in store.events.select(req.flt):
         data = event.to_json(UTC)
         data["revisions"] = revisions.get(event.id, [])
         out.write((",\n" if count else "\n") + json.dumps(data, ensure_ascii=False))
@@ -302,7 +302,7 @@ class JsonlConverter:
         if local is None:
             name = _text(d, name_key, required=True)
             try:
-                local = self.store.resolve_place(name).item.id
+                local = self.store.places.resolve(name).item.id
             except InvalidInput as exc:
                 hint = f"(and {id_key} is not among the file's place records)"
                 raise RowError(name_key, f"{exc.message} {hint}") from None

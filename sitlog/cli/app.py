@@ -10,7 +10,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from sitlog import __version__
-from sitlog.cli_common import (
+from sitlog.cli.common import (
     ActorFilterOpt,
     AtOpt,
     ClaimedByOpt,
@@ -27,19 +27,17 @@ from sitlog.cli_common import (
     OperatorOpt,
     PlaceArg,
     PlaceFilterOpt,
-    Session,
     SinceOpt,
     SourceOpt,
     TagOpt,
     UntilOpt,
     app,
-    default_db,
     make_app,
-    operator_name,
     output_format,
     session,
     show,
 )
+from sitlog.ops.session import Session, default_db, operator_name
 
 log_app = make_app("Record an event as a report comes in.")
 places_app = make_app("The gazetteer of places: list, add, alias, import.")
@@ -67,7 +65,7 @@ def root(
     ] = False,
 ) -> None:
     """sitlog — a situation log for conflict monitoring."""
-    from sitlog.timeparse import parse_now, report_zone
+    from sitlog.domain.timeparse import parse_now, report_zone
 
     zone = report_zone(tz)
     ctx.obj = Session(db_path=db or default_db(), tz=zone, now=parse_now(os.environ.get("SITLOG_NOW"), zone))
@@ -105,13 +103,14 @@ def _common(
 
 
 def _log(ctx: typer.Context, kind: str, place: str, common: dict[str, Any], fields: dict[str, Any]) -> None:
-    from sitlog.recording import LogRequest, record
-    from sitlog.render import dumps, message
+    from sitlog.ops.recording import LogRequest, record
+    from sitlog.render.events import log_receipt
+    from sitlog.render.output import dumps, message
 
     sess = session(ctx)
     request = LogRequest(kind=kind, place=place, fields=fields, **common)
-    result = record(sess.store(), request, sess.when(common["at"]), sess.now, sess.tz)
-    message(result.receipt)
+    result = record(sess.store(), request, sess.when(common["at"]), sess.now)
+    message(log_receipt(result.event, result.notes, result.created, sess.tz))
     if common["as_json"]:
         sys.stdout.write(dumps(result.event.to_json(sess.tz)) + "\n")
 
@@ -257,14 +256,15 @@ def events_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """List events in time order, filtered."""
-    from sitlog.recording import event_filter
-    from sitlog.render import Format, emit, events_report
+    from sitlog.ops.recording import event_filter
+    from sitlog.render.events import events_report
+    from sitlog.render.output import Format, emit
 
     sess = session(ctx)
     store = sess.store()
     form = output_format(fmt, as_json)
     flt = event_filter(store, sess, place, actor, kind, since, until, limit, show_all, known_at)
-    events = list(store.events(flt))
+    events = list(store.events.select(flt))
     emit(events_report(events, sess.tz, with_json=form in (Format.JSON, Format.JSONL)), form)
 
 
@@ -280,9 +280,9 @@ def places_list(
     as_json: JsonOpt = False,
 ) -> None:
     """List known places."""
-    from sitlog.render import places_report
+    from sitlog.render.events import places_report
 
-    show(places_report(session(ctx).store().list_places(query, admin1)), fmt, as_json)
+    show(places_report(session(ctx).store().places.search(query, admin1)), fmt, as_json)
 
 
 @places_app.command("add")
@@ -299,14 +299,14 @@ def places_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Add a place to the gazetteer."""
-    from sitlog.model import check_coordinates
-    from sitlog.render import dumps, message
+    from sitlog.domain.model import check_coordinates
+    from sitlog.render.output import dumps, message
 
     check_coordinates(lat, lon)
     sess = session(ctx)
     store = sess.store()
     with store.transaction():
-        place = store.add_place(name, alias or [], admin1, admin2, admin3, pcode, lat, lon, "operator", now=sess.now)
+        place = store.places.add(name, alias or [], admin1, admin2, admin3, pcode, lat, lon, "operator", now=sess.now)
     message(f"added place {place.label()} (id {place.id})")
     if as_json:
         sys.stdout.write(dumps(place.to_json()) + "\n")
@@ -319,11 +319,11 @@ def places_alias(
     alias: Annotated[str, typer.Argument(help="The other spelling.")],
 ) -> None:
     """Add another spelling of a place."""
-    from sitlog.render import message
+    from sitlog.render.output import message
 
     store = session(ctx).store()
     with store.transaction():
-        place = store.add_place_alias(store.resolve_place(name).item, alias)
+        place = store.places.add_alias(store.places.resolve(name).item, alias)
     message(f"{alias} now names {place.label()}")
 
 
@@ -333,8 +333,8 @@ def places_import(
     file: Annotated[Path, typer.Argument(help="CSV (name, aliases, admin1…, lat, lon) or JSONL of places.")],
 ) -> None:
     """Add many places at once (all or nothing)."""
-    from sitlog.recording import import_places
-    from sitlog.render import message
+    from sitlog.ops.recording import import_places
+    from sitlog.render.output import message
 
     sess = session(ctx)
     added = import_places(sess.store(), file, sess.now)
@@ -349,9 +349,9 @@ def actors_list(
     as_json: JsonOpt = False,
 ) -> None:
     """List known actors."""
-    from sitlog.render import actors_report
+    from sitlog.render.events import actors_report
 
-    show(actors_report(session(ctx).store().list_actors(query)), fmt, as_json)
+    show(actors_report(session(ctx).store().actors.search(query)), fmt, as_json)
 
 
 @actors_app.command("add")
@@ -367,15 +367,15 @@ def actors_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Add an actor."""
-    from sitlog.model import ActorType, parse_enum
-    from sitlog.render import dumps, message
+    from sitlog.domain.model import ActorType, parse_enum
+    from sitlog.render.output import dumps, message
 
     kind = parse_enum(ActorType, actor_type, "--type")
     sess = session(ctx)
     store = sess.store()
     with store.transaction():
-        parent_actor = store.resolve_actor(parent).item if parent else None
-        actor = store.add_actor(name, alias or [], kind, parent_actor, side, now=sess.now)
+        parent_actor = store.actors.resolve(parent).item if parent else None
+        actor = store.actors.add(name, alias or [], kind, parent_actor, side, now=sess.now)
     message(f"added actor {actor.name} ({actor.type.value})")
     if as_json:
         sys.stdout.write(dumps(actor.to_json()) + "\n")
@@ -388,16 +388,16 @@ def actors_alias(
     alias: Annotated[str, typer.Argument(help="The other name.")],
 ) -> None:
     """Add another name of an actor."""
-    from sitlog.render import message
+    from sitlog.render.output import message
 
     store = session(ctx).store()
     with store.transaction():
-        actor = store.add_actor_alias(store.resolve_actor(name).item, alias)
+        actor = store.actors.add_alias(store.actors.resolve(name).item, alias)
     message(f"{alias} now names {actor.name}")
 
 
 # Command modules register themselves on ``app`` when imported.
-from sitlog import cli_corrections, cli_exchange, cli_reports  # noqa: E402,F401
+from sitlog.cli import corrections, exchange, reports  # noqa: E402,F401
 
 
 def main() -> None:

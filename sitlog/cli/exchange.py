@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from sitlog.cli_common import (
+from sitlog.cli.common import (
     ActorFilterOpt,
     KindFilterOpt,
     KnownAtOpt,
@@ -19,9 +19,9 @@ from sitlog.cli_common import (
     SinceOpt,
     UntilOpt,
     app,
-    operator_name,
     session,
 )
+from sitlog.ops.session import operator_name
 
 ExportFormatOpt = Annotated[
     Optional[str],
@@ -52,8 +52,8 @@ def export_cmd(
 ) -> None:
     """Export events for scripts, maps and ACLED users; jsonl carries every revision, place and actor."""
     from sitlog.exchange import ExportFormat, ExportRequest, export, export_format
-    from sitlog.recording import event_filter
-    from sitlog.render import message
+    from sitlog.ops.recording import event_filter
+    from sitlog.render.output import message
 
     sess = session(ctx)
     store = sess.store()
@@ -98,7 +98,7 @@ def import_cmd(
 ) -> None:
     """Import a file in one transaction and one change set (`sitlog undo` reverts it); re-imports add nothing."""
     from sitlog.exchange import ImportRequest, import_format, import_stream, open_input
-    from sitlog.render import dumps, message, progress
+    from sitlog.render.output import dumps, message, progress
 
     sess = session(ctx)
     chosen = import_format(fmt)

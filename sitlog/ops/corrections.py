@@ -14,12 +14,11 @@ a change set too, so running ``undo`` twice re-applies what the first one revert
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from sitlog.errors import Busy, InvalidInput, NotFound, UsageError
-from sitlog.model import (
+from sitlog.domain.model import (
     ChangeSet,
     ControlStatus,
     Event,
@@ -32,7 +31,17 @@ from sitlog.model import (
     parse_grade,
     validate_event,
 )
-from sitlog.store_revisions import (
+from sitlog.domain.revisions import (
+    Correction,
+    EventHistory,
+    Revert,
+    RevisionStep,
+    UndoPlan,
+    changes_between,
+    describe_changeset,
+)
+from sitlog.errors import Busy, InvalidInput, NotFound, UsageError
+from sitlog.store.revisions import (
     changesets_after,
     get_changeset,
     insert_changeset,
@@ -44,7 +53,6 @@ from sitlog.store_revisions import (
 )
 
 if TYPE_CHECKING:
-    from sitlog.render import Report
     from sitlog.store import Store
 
 # Kind-specific amend options: the Event field each sets, its option name, the kinds it applies to.
@@ -88,16 +96,6 @@ _KIND_FIELDS: dict[str, Any] = dict(
 )  # fmt: skip
 
 
-@dataclass
-class Correction:
-    """The outcome of an amend or retract: the head after it and whether a revision was written."""
-
-    event: Event
-    previous: Event
-    written: bool
-    notes: list[str] = field(default_factory=list)
-
-
 def state(event: Event) -> tuple[Any, ...]:
     """What an event says plus whether it stands: two revisions with equal state are no change."""
     return (event.content(), event.retracted, event.duplicate_of)
@@ -131,7 +129,7 @@ def _resolved(notes: list[str], typed: str, how: str, canonical: str) -> None:
 
 
 def _actor(store: Store, text: str, notes: list[str]) -> str:
-    match = store.resolve_actor(text)
+    match = store.actors.resolve(text)
     _resolved(notes, text, match.how, match.item.name)
     return match.item.name
 
@@ -212,7 +210,7 @@ def _parsed_values(c: dict[str, Any]) -> dict[str, Any]:
 
 def _resolved_names(store: Store, c: dict[str, Any], now: datetime, notes: list[str]) -> dict[str, Any]:
     """The Event fields that name places and actors, resolved as ``log`` resolves them."""
-    from sitlog.recording import resolve_or_create_place
+    from sitlog.ops.recording import resolve_or_create_place
 
     def actors(names: list[str]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(_actor(store, a, notes) for a in names if a.strip()))
@@ -263,7 +261,7 @@ def amend(
     _check_reason(reason)
     notes: list[str] = []
     with store.transaction():
-        head = store.get_event(event_id)
+        head = store.events.get(event_id)
         if head.retracted and not changes.get("unretract"):
             raise InvalidInput(
                 f"event {head.id} is retracted ({head.reason or 'no reason given'}); "
@@ -277,7 +275,7 @@ def amend(
         )
         changeset = new_event_id(now)
         store.begin_changeset(changeset, operator, "amend", now, f"{head.id} r{event.revision}")
-        store.insert_revision(event, changeset)
+        store.events.insert_revision(event, changeset)
     return Correction(event, head, True, notes)
 
 
@@ -290,10 +288,10 @@ def retract(
     """Append a revision marking the event retracted; reports leave it out, ``show`` still has it."""
     _check_reason(reason)
     with store.transaction():
-        head = store.get_event(event_id)
+        head = store.events.get(event_id)
         original: str | None
         if duplicate_of is not None:
-            original = store.get_event(duplicate_of).id
+            original = store.events.get(duplicate_of).id
             if original == head.id:
                 raise InvalidInput(f"event {head.id} cannot be a duplicate of itself")
         else:
@@ -310,37 +308,11 @@ def retract(
         )
         changeset = new_event_id(now)
         store.begin_changeset(changeset, operator, "retract", now, f"{head.id} r{event.revision}")
-        store.insert_revision(event, changeset)
+        store.events.insert_revision(event, changeset)
     return Correction(event, head, True)
 
 
 # --- undo ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Revert:
-    """One event an undo restores: its head now and the revision the undo appends."""
-
-    current: Event
-    restored: Event
-    restores: int | None  # the revision whose content comes back; None: the change set created the event
-
-
-@dataclass(frozen=True)
-class UndoPlan:
-    target: ChangeSet
-    reverts: tuple[Revert, ...]
-
-    def fingerprint(self) -> tuple[Any, ...]:
-        """Equal fingerprints: nothing changed between showing the plan and applying it."""
-        return (self.target.id, tuple((r.current.id, r.current.revision) for r in self.reverts))
-
-
-def describe_changeset(cs: ChangeSet, tz: tzinfo) -> str:
-    """``amend by alice at 2024-11-28T12:00:00+00:00: ID r2 (change set ID)``."""
-    when = cs.created_at.astimezone(tz).isoformat(timespec="seconds")
-    summary = f": {cs.summary}" if cs.summary else ""
-    return f"{cs.command} by {cs.operator} at {when}{summary} (change set {cs.id})"
 
 
 def _target(store: Store, operator: str, any_operator: bool, changeset: str | None, tz: tzinfo) -> ChangeSet:
@@ -378,7 +350,7 @@ def plan_undo(
     target = _target(store, operator, any_operator, changeset, tz)
     reverts: list[Revert] = []
     for touch in touches(store, target.id):
-        head = store.event_exists(touch.event_id)
+        head = store.events.find(touch.event_id)
         last = revision(store, touch.event_id, touch.last_revision)
         assert head is not None and last is not None
         if state(head) != state(last):
@@ -409,7 +381,7 @@ def apply_undo(store: Store, plan: UndoPlan, operator: str, now: datetime) -> st
     insert_changeset(store, changeset, operator, "undo", now, summary, plan.target.id)
     for revert in plan.reverts:
         number = next_revision(store, revert.current.id)
-        store.insert_revision(revert.restored.with_changes(revision=number), changeset)
+        store.events.insert_revision(revert.restored.with_changes(revision=number), changeset)
     return changeset
 
 
@@ -447,46 +419,27 @@ def undo(
         return UndoResult(plan, apply_undo(store, plan, operator, now))
 
 
-# --- revision diffs --------------------------------------------------------------------------------
-
-_BOOKKEEPING = ("id", "operator", "recorded_at", "revision", "reason")
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    field: str
-    old: Any
-    new: Any
-
-
-def changes_between(old: Event | None, new: Event, tz: tzinfo) -> list[FieldChange]:
-    """Field by field, what ``new`` says differently from ``old`` (JSON values; empty for a first revision)."""
-    if old is None:
-        return []
-    before, after = old.to_json(tz), new.to_json(tz)
-    keys = [k for k in after if k not in _BOOKKEEPING] + [k for k in before if k not in after and k not in _BOOKKEEPING]
-    if before.get("place") != after.get("place"):
-        keys.remove("place_id")  # the name says it; the number only matters when two places share a name
-    return [FieldChange(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
-
-
-def event_history(store: Store, event_id: str, with_revisions: bool, known_at: datetime | None, tz: tzinfo) -> Report:
+def event_history(
+    store: Store, event_id: str, with_revisions: bool, known_at: datetime | None, tz: tzinfo
+) -> EventHistory:
     """``show``: the event's head (as known at ``known_at``) and, if asked, each revision's diff."""
-    from sitlog.render import show_report
-    from sitlog.store_revisions import revision_changesets
+    from sitlog.store.revisions import revision_changesets
 
-    head = store.get_event(event_id)
-    chain = store.revisions_of(head.id)
+    head = store.events.get(event_id)
+    chain = store.events.revisions_of(head.id)
     if known_at is not None:
-        # As ``Store.heads``: the latest revision recorded by then, and the ones before it.
+        # As ``store.events.heads``: the latest revision recorded by then, and the ones before it.
         known = [e.revision for e in chain if e.recorded_at <= known_at]
         if not known:
             when = known_at.astimezone(tz).isoformat(timespec="seconds")
             raise NotFound(f"event {head.id} had not been recorded by {when}")
         chain = [e for e in chain if e.revision <= max(known)]
     if not with_revisions:
-        return show_report(chain[-1], None, tz)
+        return EventHistory(chain[-1], None)
     changesets = revision_changesets(store, head.id)
     previous: list[Event | None] = [None, *chain[:-1]]
-    history = [(e, changesets.get(e.revision), changes_between(p, e, tz)) for p, e in zip(previous, chain, strict=True)]
-    return show_report(chain[-1], history, tz)
+    steps = [
+        RevisionStep(e, changesets.get(e.revision), changes_between(p, e, tz))
+        for p, e in zip(previous, chain, strict=True)
+    ]
+    return EventHistory(chain[-1], steps)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, NamedTuple
 
-from sitlog.gazetteer import same_name
-from sitlog.model import Actor, ControlStatus, Event, Kind, Place, Precision, Quantity, Range, When
+from sitlog.domain.gazetteer import same_name
+from sitlog.domain.model import Actor, ControlStatus, Event, Kind, Place, Precision, Quantity, Range, When
 
 # --- time helpers ----------------------------------------------------------------------------------
 

@@ -7,7 +7,8 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sitlog.model import Event, Place, utc_key
+from sitlog.domain.model import Event, Place, utc_key
+from sitlog.store.events import EVENT_SELECT, heads
 
 if TYPE_CHECKING:
     from sitlog.store import EventFilter, Store
@@ -15,8 +16,8 @@ if TYPE_CHECKING:
 
 def _matching_ids_sql(store: Store, flt: EventFilter) -> tuple[str, list[Any]]:
     """SQL selecting the ids of the events ``flt`` picks (heads as known at ``flt.known_at``)."""
-    where, params = store._filter_sql(flt)
-    source, source_params = store.heads(flt.known_at)
+    where, params = store.events.filter_sql(flt)
+    source, source_params = heads(flt.known_at)
     sql = f"SELECT e.event_id FROM revisions r JOIN {source} ON e.seq = r.seq"
     if where:
         sql += " WHERE " + " AND ".join(where)
@@ -44,7 +45,7 @@ def _is_everything(flt: EventFilter) -> bool:
 def export_revisions(store: Store, flt: EventFilter) -> Iterator[Event]:
     """Every revision (recorded by ``flt.known_at``) of the events ``flt`` picks, in recording order."""
     params: list[Any] = []
-    sql = store.EVENT_SELECT
+    sql = EVENT_SELECT
     where = []
     if not _is_everything(flt):
         ids_sql, params = _matching_ids_sql(store, flt)
@@ -55,7 +56,7 @@ def export_revisions(store: Store, flt: EventFilter) -> Iterator[Event]:
     if where:
         sql += " WHERE " + " AND ".join(where)
     for row in store.conn.execute(sql + " ORDER BY r.seq", params):
-        yield store.event_from_row(row)
+        yield store.events.from_row(row)
 
 
 def referenced(store: Store, flt: EventFilter) -> tuple[list[int], list[int]] | None:
@@ -101,7 +102,7 @@ def place_records(store: Store, ids: Sequence[int] | None) -> Iterator[dict[str,
 
 def actor_records(store: Store, ids: Sequence[int] | None) -> Iterator[dict[str, Any]]:
     """Actors as export records (the ``actors --json`` shape plus ``created_at``), parents first."""
-    actors = store.actors_by_id()
+    actors = store.actors.by_id()
     created = dict(store.conn.execute("SELECT id, created_at FROM actors").fetchall())
     parent_of = dict(store.conn.execute("SELECT id, parent_id FROM actors").fetchall())
     wanted = sorted(actors) if ids is None else sorted(i for i in ids if i in actors)
@@ -122,7 +123,7 @@ def actor_records(store: Store, ids: Sequence[int] | None) -> Iterator[dict[str,
 
 def previous_holder(store: Store, event: Event, known_at: datetime | None) -> str | None:
     """Who held ``event``'s place by the control event before it (None when none is known)."""
-    source, params = store.heads(known_at)
+    source, params = heads(known_at)
     at = utc_key(event.when.instant)
     row = store.conn.execute(
         f"SELECT r.actor_ids FROM {source} JOIN revisions r ON r.seq = e.seq "
@@ -134,9 +135,9 @@ def previous_holder(store: Store, event: Event, known_at: datetime | None) -> st
     if row is None:
         return None
     ids = json.loads(row[0])
-    return store.actors_by_id()[ids[0]].name if ids else None
+    return store.actors.by_id()[ids[0]].name if ids else None
 
 
 def place_by_id(store: Store, place_id: int) -> Place | None:
     row = store.conn.execute("SELECT 1 FROM places WHERE id = ?", (place_id,)).fetchone()
-    return store.get_place(place_id) if row else None
+    return store.places.get(place_id) if row else None

@@ -5,12 +5,11 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sitlog.errors import InvalidInput, NotFound
-from sitlog.model import (
+from sitlog.domain.model import (
     ControlStatus,
     Event,
     Kind,
@@ -25,10 +24,11 @@ from sitlog.model import (
     parse_grade,
     validate_event,
 )
+from sitlog.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
-    from sitlog.cli_common import Session
-    from sitlog.gazetteer import Match
+    from sitlog.domain.gazetteer import Match
+    from sitlog.ops.session import Session
     from sitlog.store import EventFilter, Store
 
 SIDE_WORDS = ("civilians", "unknown")
@@ -56,8 +56,10 @@ class LogRequest:
 
 @dataclass
 class LogResult:
+    """The stored event, how its names were resolved, and whether it was new (False: a same-content retry)."""
+
     event: Event
-    receipt: str
+    notes: list[str]
     created: bool
 
 
@@ -80,15 +82,15 @@ def _resolved(notes: list[str], typed: str, match: Match[Any], name: str, canoni
 
 def resolve_or_create_place(store: Store, text: str, create: bool, now: datetime, notes: list[str]) -> Place:
     """The place ``text`` names; with ``create``, a new place when nothing matches (never on ambiguity)."""
-    from sitlog.gazetteer import split_qualified
+    from sitlog.domain.gazetteer import split_qualified
 
     try:
-        match = store.resolve_place(text)
+        match = store.places.resolve(text)
     except InvalidInput as exc:
         if not create or "ambiguous" in exc.message or " in " in exc.message and "no place" in exc.message:
             raise
         name, admin1 = split_qualified(text)
-        place = store.add_place(name, admin1=admin1, source="operator (--new-place)", now=now)
+        place = store.places.add(name, admin1=admin1, source="operator (--new-place)", now=now)
         notes.append(f"new place {place.label()}")
         return place
     _resolved(notes, text, match, match.item.name, match.item.label())
@@ -96,7 +98,7 @@ def resolve_or_create_place(store: Store, text: str, create: bool, now: datetime
 
 
 def _actor(store: Store, text: str, notes: list[str]) -> str:
-    match = store.resolve_actor(text)
+    match = store.actors.resolve(text)
     _resolved(notes, text, match, match.item.name, match.item.name)
     return match.item.name
 
@@ -184,33 +186,22 @@ def _check_required(kind: Kind, f: dict[str, Any], quantities: dict[str, Quantit
         raise InvalidInput("displacement needs --people Q or --families Q")
 
 
-def record(store: Store, req: LogRequest, when: When, now: datetime, tz: tzinfo) -> LogResult:
+def record(store: Store, req: LogRequest, when: When, now: datetime) -> LogResult:
     """Store one logged event in one transaction; a retry with the same ``--id`` and content is a no-op."""
     notes: list[str] = []
     with store.transaction():
         event = build_event(store, req, when, now, notes)
-        existing = store.event_exists(event.id)
+        existing = store.events.find(event.id)
         if existing is not None:
             # Without --at the time defaults to "now", which a retry minutes later cannot repeat.
             retry = event if req.at is not None else event.with_changes(when=existing.when)
             if existing.content() == retry.with_changes(place=existing.place).content():
-                return LogResult(existing, f"already recorded {existing.id} (same content; nothing added)", False)
+                return LogResult(existing, notes, False)
             raise InvalidInput(f"event id {event.id} is already used for different content (use `sitlog amend`)")
         changeset = new_event_id(now)
         store.begin_changeset(changeset, req.operator, f"log {event.kind.value}", now, event.id)
-        store.insert_revision(event, changeset)
-    return LogResult(event, receipt(event, notes, tz), True)
-
-
-def receipt(event: Event, notes: list[str], tz: tzinfo) -> str:
-    from sitlog.render import describe
-
-    when = event.when.to_json(tz)
-    precision = event.when.precision.value
-    resolved = f" [{'; '.join(notes)}]" if notes else ""
-    claim = " (claim)" if event.claimed else ""
-    head = f"logged {event.kind.value} {event.id} at {event.place}, {when} ({precision})"
-    return f"{head}: {describe(event)}{claim}{resolved}"
+        store.events.insert_revision(event, changeset)
+    return LogResult(event, notes, True)
 
 
 def event_filter(
@@ -226,12 +217,12 @@ def event_filter(
     known_at: str | None = None,
 ) -> EventFilter:
     """The shared report filters, names resolved (an unknown place or actor is exit 4)."""
+    from sitlog.domain.timeparse import since_instant, until_instant
     from sitlog.store import EventFilter
-    from sitlog.timeparse import since_instant, until_instant
 
     return EventFilter(
-        place_id=store.resolve_place(place, NotFound).item.id if place else None,
-        actor_id=store.resolve_actor(actor, NotFound).item.id if actor else None,
+        place_id=store.places.resolve(place, NotFound).item.id if place else None,
+        actor_id=store.actors.resolve(actor, NotFound).item.id if actor else None,
         kind=parse_enum(Kind, kind, "--kind") if kind else None,
         since=since_instant(sess.when(since), sess.tz) if since else None,
         until=until_instant(sess.when(until), sess.tz) if until else None,
@@ -291,7 +282,7 @@ def _import_place(store: Store, row: dict[str, Any], now: datetime) -> None:
     unknown = set(row) - set(_PLACE_KEYS)
     if unknown:
         raise InvalidInput(f"unknown column(s): {', '.join(sorted(unknown))}")
-    store.add_place(
+    store.places.add(
         str(row["name"]),
         aliases,
         row.get("admin1") or None,

@@ -11,10 +11,11 @@ import re
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
+from sitlog.domain.model import ActorType, Event, Kind, Means, Place, Precision, Quantity, When
 from sitlog.errors import InvalidInput
-from sitlog.exchange import ExportRequest, RowError
-from sitlog.exchange_csv import cell_int, places_of, split_list
-from sitlog.exchange_foreign import (
+from sitlog.exchange.base import ExportRequest, RowError
+from sitlog.exchange.csv import cell_int, places_of, split_list
+from sitlog.exchange.ucdp import (
     CASUALTIES_SUFFIX,
     GEO_TAG,
     UTC,
@@ -24,9 +25,8 @@ from sitlog.exchange_foreign import (
     is_civilians,
     revision_rows,
 )
-from sitlog.model import ActorType, Event, Kind, Means, Place, Precision, Quantity, When
-from sitlog.store_exchange import ForeignPlace, Match
-from sitlog.store_export import previous_holder
+from sitlog.store.bulk import ForeignPlace, Match
+from sitlog.store.export import previous_holder
 
 if TYPE_CHECKING:
     from sitlog.store import Store
@@ -106,9 +106,9 @@ class _AcledWriter:
     def __init__(self, store: Store, req: ExportRequest, out: TextIO) -> None:
         self.store = store
         self.req = req
-        self.writer = csv.writer(out)  # RFC 4180 (CRLF): see exchange_csv.write_csv
+        self.writer = csv.writer(out)  # RFC 4180 (CRLF): see exchange.csv.write_csv
         self.place = places_of(store)
-        self.types = {a.name: a.type for a in store.actors_by_id().values()}
+        self.types = {a.name: a.type for a in store.actors.by_id().values()}
         self.count = 0
 
     def inter(self, name: str) -> str:
@@ -197,7 +197,7 @@ def write_acled(store: Store, req: ExportRequest, out: TextIO) -> int:
     writer = _AcledWriter(store, req, out)
     writer.writer.writerow(ACLED_COLUMNS)
     days: dict[date, list[Event]] = {}
-    for event in store.events(req.flt):
+    for event in store.events.select(req.flt):
         day = event.when.local_day(req.tz)
         for old in sorted(d for d in days if d < day - timedelta(days=1)):  # events come in UTC order
             writer.day(days.pop(old))

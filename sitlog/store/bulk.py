@@ -3,7 +3,7 @@
 Writes go through ``BulkImport``: incoming revision rows (tuples laid out like the ``revisions``
 table) are queued, compared with what the database already holds, and written with ``executemany``
 in batches, all inside the caller's one ``store.transaction()``. The ``events`` head table is kept
-consistent in the same batches. Export queries are in ``store_export``.
+consistent in the same batches. Export queries are in ``store.export``.
 """
 
 from __future__ import annotations
@@ -16,16 +16,16 @@ from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from sitlog import gazetteer
-from sitlog import store as store_module
+from sitlog.domain import gazetteer
+from sitlog.domain.model import ActorType, Event, Place, new_event_id, utc_key
 from sitlog.errors import InvalidInput
-from sitlog.model import ActorType, Event, Place, new_event_id, utc_key
+from sitlog.store.events import REVISION_COLUMNS
 
 if TYPE_CHECKING:
     from sitlog.store import Store
 
 # Positions in a revision row; the layout is the store's own column list (checked below).
-COLUMNS = tuple(c.strip() for c in store_module._REVISION_COLUMNS.split(","))
+COLUMNS = tuple(c.strip() for c in REVISION_COLUMNS.split(","))
 EVENT_ID, REVISION, KIND, AT_DATE, TAGS, OPERATOR, RECORDED_AT, RETRACTED, REASON, CHANGESET = (
     0, 1, 2, 6, 28, 29, 30, 31, 32, 34
 )  # fmt: skip
@@ -135,7 +135,7 @@ def import_place_record(store: Store, rec: dict[str, Any], taken: Collection[int
     if row is not None:
         local = int(row[0])
     else:
-        candidates = [store.get_place(pid) for pid in _by_keys(store, "place_names", "place_id", [name, *aliases])]
+        candidates = [store.places.get(pid) for pid in _by_keys(store, "place_names", "place_id", [name, *aliases])]
         candidates = [
             p
             for p in candidates
@@ -156,7 +156,7 @@ def import_place_record(store: Store, rec: dict[str, Any], taken: Collection[int
             )  # fmt: skip
             local, how = int(cur.lastrowid or 0), "created"
     _add_names(store, "place_names", "place_id", local, [name, *aliases])
-    return store.get_place(local), how
+    return store.places.get(local), how
 
 
 def import_actor_record(store: Store, rec: dict[str, Any], parent_id: int | None) -> tuple[int, str, str]:
@@ -183,7 +183,7 @@ def import_actor_record(store: Store, rec: dict[str, Any], parent_id: int | None
         n for n in [name, *aliases] if any(a != local for a in _by_keys(store, "actor_names", "actor_id", [n]))
     }  # an alias naming another actor here stays with that actor
     _add_names(store, "actor_names", "actor_id", local, [n for n in [name, *aliases] if n not in taken])
-    store._actor_cache = None  # the store caches actors; this module wrote behind its back
+    store.actors.forget()
     canonical = store.conn.execute("SELECT name FROM actors WHERE id = ?", (local,)).fetchone()[0]
     return local, canonical, how
 
@@ -201,7 +201,7 @@ def find_actor(store: Store, name: str) -> tuple[int, str] | None:
     if not rows:
         return None
     aid = int(rows[0][0])
-    return aid, store.actors_by_id()[aid].name
+    return aid, store.actors.by_id()[aid].name
 
 
 def find_or_add_actor(store: Store, name: str, kind: ActorType, now: datetime) -> tuple[int, str, bool]:
@@ -209,7 +209,7 @@ def find_or_add_actor(store: Store, name: str, kind: ActorType, now: datetime) -
     found = find_actor(store, name)
     if found is not None:
         return found[0], found[1], False
-    actor = store.add_actor(name, (), kind, None, None, now=now)
+    actor = store.actors.add(name, (), kind, None, None, now=now)
     return actor.id, actor.name, True
 
 
@@ -247,7 +247,7 @@ def find_or_add_place(store: Store, spec: ForeignPlace, source: str, now: dateti
                 "SELECT DISTINCT place_id FROM place_names WHERE skeleton = ? ORDER BY place_id", (skeleton,)
             )
         ]
-    places = [store.get_place(pid) for pid in ids]
+    places = [store.places.get(pid) for pid in ids]
     places = [p for p in places if _compatible(p.admin1, spec.admin1) and _compatible(p.admin2, spec.admin2)]
     if spec.pcode:
         places = [p for p in places if not p.pcode or p.pcode == spec.pcode] or places
@@ -261,7 +261,7 @@ def find_or_add_place(store: Store, spec: ForeignPlace, source: str, now: dateti
         places = sorted(located, key=distance) or places
     if places:
         return places[0], False
-    place = store.add_place(
+    place = store.places.add(
         spec.name, (), spec.admin1, spec.admin2, spec.admin3, spec.pcode, spec.lat, spec.lon, source, now=now
     )
     return place, True

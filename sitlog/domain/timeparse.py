@@ -6,8 +6,8 @@ import re
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sitlog.domain.model import Precision, When
 from sitlog.errors import InvalidInput
-from sitlog.model import Precision, When
 
 _UNITS = {
     "s": "seconds", "sec": "seconds", "secs": "seconds", "second": "seconds", "seconds": "seconds",

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sitlog.domain.model import ChangeSet, Event, from_utc_key, utc_key
 from sitlog.errors import InvalidInput, NotFound
-from sitlog.model import ChangeSet, Event, from_utc_key, utc_key
+from sitlog.store.events import EVENT_SELECT
 
 if TYPE_CHECKING:
     from sitlog.store import Store
@@ -44,10 +45,8 @@ def next_revision(store: Store, event_id: str) -> int:
 
 def revision(store: Store, event_id: str, number: int) -> Event | None:
     """One stored revision of an event."""
-    row = store.conn.execute(
-        f"{store.EVENT_SELECT} WHERE r.event_id = ? AND r.revision = ?", (event_id, number)
-    ).fetchone()
-    return store.event_from_row(row) if row else None
+    row = store.conn.execute(f"{EVENT_SELECT} WHERE r.event_id = ? AND r.revision = ?", (event_id, number)).fetchone()
+    return store.events.from_row(row) if row else None
 
 
 def revision_changesets(store: Store, event_id: str) -> dict[int, ChangeSet | None]:

@@ -11,11 +11,21 @@ import re
 from datetime import date, timezone
 from typing import TYPE_CHECKING, Any
 
+from sitlog.domain.model import (
+    ActorType,
+    Event,
+    Kind,
+    Place,
+    Precision,
+    Quantity,
+    When,
+    check_coordinates,
+    validate_event,
+)
 from sitlog.errors import InvalidInput
-from sitlog.exchange import ImportRequest, RowError
-from sitlog.exchange_csv import cell_date, cell_float, cell_int
-from sitlog.model import ActorType, Event, Kind, Place, Precision, Quantity, When, check_coordinates, validate_event
-from sitlog.store_exchange import (
+from sitlog.exchange.base import ImportRequest, RowError
+from sitlog.exchange.csv import cell_date, cell_float, cell_int
+from sitlog.store.bulk import (
     ForeignPlace,
     ImportCounts,
     Match,

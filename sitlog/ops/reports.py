@@ -1,0 +1,54 @@
+"""The analyst reports as use cases: the store's queries handed to the pure report functions.
+
+Each returns data (``domain.report`` types); the CLI hands it to ``render``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from sitlog.domain import report
+from sitlog.domain.model import Kind
+from sitlog.errors import NotFound
+from sitlog.store import reports as store_reports
+
+if TYPE_CHECKING:
+    from sitlog.store import Store
+
+
+def status(
+    store: Store, tz: tzinfo, cutoff: datetime, known_at: datetime | None, actor: str | None, admin1: str | None
+) -> list[report.StatusEntry]:
+    """Who holds each place as of ``cutoff`` (as known at ``known_at``), filtered by actor family and admin1.
+
+    Raises NotFound (exit 4) for an unknown actor name.
+    """
+    family = None
+    if actor:
+        family = report.actor_family(store.actors.resolve(actor, NotFound).item.name, store.actors.by_id().values())
+    return report.filter_status(store_reports.status(store, cutoff, tz, known_at), family, admin1)
+
+
+def place_history(
+    store: Store,
+    tz: tzinfo,
+    now: datetime,
+    place_text: str,
+    since: datetime | None,
+    until: datetime | None,
+    include_retracted: bool,
+    known_at: datetime | None,
+) -> report.History:
+    """A place's control spans and events; raises NotFound (exit 4, with candidates) for an unknown place."""
+    place = store.places.resolve(place_text, NotFound).item
+    events = store_reports.place_events(store, place.id, known_at, include_retracted=True)
+    return report.history(place, events, since, until, known_at or now, tz, include_retracted)
+
+
+def summary(store: Store, tz: tzinfo, first: date, last: date, known_at: datetime | None) -> dict[str, Any]:
+    """Per-day summary of the local days ``first``..``last`` (inclusive) plus their total, as JSON-ready data."""
+    events = store_reports.day_events(store, first, last, tz, known_at)
+    controlled = {e.place_id for e in events if e.kind is Kind.CONTROL}
+    before = store_reports.state_before(store, controlled, first, tz, known_at)
+    return report.summary(events, report.day_range(first, last), before, tz)

@@ -1,0 +1,87 @@
+"""The session of one command: where the data is, the report zone and the clock, read once.
+
+The CLI builds a ``Session`` from its options and environment; the use cases take what they need
+from it (a store, a moment, the zone) and never read the clock or the environment themselves.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sitlog.domain.model import When
+    from sitlog.store import Store
+
+
+@dataclass
+class Session:
+    """Read once per invocation in the app callback: where the data is, the report zone, and now."""
+
+    db_path: Path
+    tz: tzinfo
+    now: datetime
+    _store: Store | None = None
+
+    def store(self) -> Store:
+        if self._store is None:
+            from sitlog.store import Store
+
+            self._store = Store(self.db_path, busy_timeout=busy_timeout())
+        return self._store
+
+    def when(self, text: str | None) -> When:
+        from sitlog.domain.model import When
+        from sitlog.domain.timeparse import parse_when
+
+        return When.exact(self.now) if text is None else parse_when(text, self.now, self.tz)
+
+    def moment(self, text: str) -> datetime:
+        """A point in time for ``--at``/``--known-at``: a date (week, month) means the end of it."""
+        from datetime import timedelta
+
+        from sitlog.domain.timeparse import until_instant
+
+        when = self.when(text)
+        return until_instant(when, self.tz) - timedelta(seconds=1) if when.day is not None else when.instant
+
+    def known_at(self, text: str | None) -> datetime | None:
+        return self.moment(text) if text else None
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def busy_timeout() -> float:
+    """Seconds to wait for another writer (``SITLOG_BUSY_TIMEOUT``, default 5) before exit 5."""
+    from sitlog.errors import UsageError
+
+    text = os.environ.get("SITLOG_BUSY_TIMEOUT", "").strip()
+    try:
+        seconds = float(text) if text else 5.0
+    except ValueError:
+        raise UsageError(f"SITLOG_BUSY_TIMEOUT must be a number of seconds, not {text!r}") from None
+    if not 0 <= seconds < 86400:
+        raise UsageError(f"SITLOG_BUSY_TIMEOUT must be between 0 and 86400 seconds, not {text!r}")
+    return seconds
+
+
+def default_db() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("sitlog", appauthor=False)) / "sitlog.db"
+
+
+def operator_name(given: str | None) -> str:
+    if given and given.strip():
+        return given.strip()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

@@ -1,0 +1,177 @@
+"""Views of events, places and actors: listings, ``show``, revision diffs, undo plans and receipts."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import TYPE_CHECKING, Any
+
+from sitlog.render.output import Report, Table
+
+if TYPE_CHECKING:
+    from sitlog.domain.model import Actor, Event, Place
+    from sitlog.domain.revisions import Correction, EventHistory, FieldChange, UndoPlan
+
+
+def describe(event: Event) -> str:
+    """A short human line for an event's kind-specific content."""
+    from sitlog.domain.model import Kind
+
+    if event.kind is Kind.CONTROL:
+        text = f"{event.holder} {event.status.value if event.status else 'held'}"
+        if event.part:
+            text += f" ({event.part})"
+        if event.against:
+            text += f" against {', '.join(event.against)}"
+        return text
+    if event.kind is Kind.CLASH:
+        text = " vs ".join(event.actors)
+        return f"{text}: {event.outcome}" if event.outcome else text
+    if event.kind is Kind.CASUALTIES:
+        parts = [
+            f"{name} {q.text}"
+            for name, q in (("killed", event.killed), ("injured", event.injured), ("captured", event.captured))
+            if q
+        ]
+        if event.side:
+            parts.append(f"side {event.side}")
+        if event.person:
+            parts.append(f"person {event.person}" + (f" ({event.role})" if event.role else ""))
+        return ", ".join(parts)
+    if event.kind is Kind.STRIKE:
+        return f"by {event.actors[0]}" + (f" ({event.means.value})" if event.means else "")
+    parts = [f"{name} {q.text}" for name, q in (("people", event.people), ("families", event.families)) if q]
+    if event.to:
+        parts.append(f"to {event.to}")
+    return ", ".join(parts)
+
+
+EVENT_COLUMNS = ("id", "at", "kind", "place", "what", "claimed", "grade", "source", "note")
+
+
+def event_cells(event: Event, tz: tzinfo) -> list[Any]:
+    claim = (event.claimed_by or "yes") if event.claimed else ""
+    return [event.id, event.when.to_json(tz), event.kind.value, event.place, describe(event), claim,
+            event.grade, event.source, event.note]  # fmt: skip
+
+
+def events_report(events: list[Event], tz: tzinfo, with_json: bool = True) -> Report:
+    """The ``events`` listing; without ``with_json`` (a table or CSV is wanted) ``data`` is left empty,
+    which saves building a dict per event — a quarter of the time of a 10,000-event listing."""
+    data = [e.to_json(tz) for e in events] if with_json else []
+    # Reuse the JSON's formatted time where there is one rather than format every instant twice.
+    ats = [d["at"] for d in data] if with_json else [e.when.to_json(tz) for e in events]
+    rows = [
+        [e.id, at, e.kind.value, e.place, describe(e), (e.claimed_by or "yes") if e.claimed else "", e.grade,
+         e.source, e.note]
+        for e, at in zip(events, ats, strict=True)
+    ]  # fmt: skip
+    struck = {i for i, e in enumerate(events) if e.retracted}
+    return Report(data, [Table(EVENT_COLUMNS, rows, struck=struck)])
+
+
+def places_report(places: list[Place]) -> Report:
+    rows = [[p.id, p.name, "; ".join(p.aliases[:6]) + (" …" if len(p.aliases) > 6 else ""), p.admin1, p.admin2,
+             p.pcode, "" if p.lat is None else f"{p.lat:.4f}", "" if p.lon is None else f"{p.lon:.4f}"]
+            for p in places]  # fmt: skip
+    columns = ("id", "name", "aliases", "admin1", "admin2", "pcode", "lat", "lon")
+    return Report([p.to_json() for p in places], [Table(columns, rows)])
+
+
+def actors_report(actors: list[Actor]) -> Report:
+    rows = [[a.id, a.name, "; ".join(a.aliases), a.type.value, a.parent, a.side] for a in actors]
+    return Report([a.to_json() for a in actors], [Table(("id", "name", "aliases", "type", "parent", "side"), rows)])
+
+
+# --- corrections: show, revision diffs, undo plans (issue 4) ---------------------------------------
+
+
+def change_value(value: Any) -> str:
+    """A JSON field value as a person reads it in a diff: quantities by their text, lists joined."""
+    if value is None or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict) and "text" in value:
+        return str(value["text"])
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def change_text(change: FieldChange) -> str:
+    return f"{change.field}: {change_value(change.old)} → {change_value(change.new)}"
+
+
+def show_report(shown: EventHistory, tz: tzinfo) -> Report:
+    """``show``: the event field by field; with its revisions, every revision and what it changed."""
+    head, history = shown.head, shown.revisions
+    data = head.to_json(tz)
+    title = f"event {head.id} (revision {head.revision})"
+    if head.retracted:
+        title += f" — RETRACTED: {head.reason or 'no reason given'}"
+    rows = [[key, change_value(value)] for key, value in data.items()]
+    event_table = Table(("field", "value"), rows, title, struck=set(range(len(rows))) if head.retracted else set())
+    if history is None:
+        return Report(data, [event_table])
+    records: list[dict[str, Any]] = []
+    diff_rows: list[list[Any]] = []
+    for step in history:
+        event, changeset, changes = step.event, step.changeset, step.changes
+        record = event.to_json(tz)
+        record["changeset"] = changeset.id if changeset else None
+        record["command"] = changeset.command if changeset else None
+        record["changes"] = [{"field": c.field, "old": c.old, "new": c.new} for c in changes]
+        records.append(record)
+        when = record["recorded_at"]
+        command, changeset_id = (changeset.command, changeset.id) if changeset else ("", "")
+        lines = [change_text(c) for c in changes] or (["created"] if event.revision == 1 else ["(no change)"])
+        for i, line in enumerate(lines):
+            meta = [event.revision, when, event.operator, command, changeset_id, event.reason]
+            diff_rows.append([*(meta if i == 0 else [""] * len(meta)), line])
+    columns = ("rev", "recorded_at", "operator", "command", "change set", "reason", "change")
+    diff_table = Table(columns, diff_rows, "revisions")
+    return Report({"event": data, "revisions": records}, [event_table, diff_table], records=records)
+
+
+def undo_plan_lines(plan: UndoPlan, tz: tzinfo, limit: int = 20) -> list[str]:
+    """What an undo will do (or did), one line per event (at most ``limit``), for stderr."""
+    from sitlog.domain.revisions import changes_between, describe_changeset
+
+    lines = [f"undo {describe_changeset(plan.target, tz)}:"]
+    for revert in plan.reverts[:limit]:
+        event = revert.current
+        head = f"  {event.id} {event.kind.value} at {event.place} ({describe(event)})"
+        if revert.restores is None:
+            lines.append(f"{head}: retract it (this change set added it)")
+        else:
+            diff = "; ".join(change_text(c) for c in changes_between(event, revert.restored, tz))
+            lines.append(f"{head}: back to revision {revert.restores} — {diff}")
+    if len(plan.reverts) > limit:
+        lines.append(f"  … and {len(plan.reverts) - limit} more events")
+    if not plan.reverts:
+        lines.append("  (its events already read as before it; the undo only records that)")
+    return lines
+
+
+def correction_receipt(verb: str, correction: Correction, tz: tzinfo) -> str:
+    """The stderr line after amend/retract: what was written, and what changed."""
+    from sitlog.domain.revisions import changes_between
+
+    event = correction.event
+    resolved = f" [{'; '.join(correction.notes)}]" if correction.notes else ""
+    if not correction.written:
+        return f"{event.id} already reads so (revision {event.revision}); nothing recorded{resolved}"
+    diff = "; ".join(change_text(c) for c in changes_between(correction.previous, event, tz))
+    return f"{verb} {event.id} → revision {event.revision}: {diff}{resolved}"
+
+
+def log_receipt(event: Event, notes: list[str], created: bool, tz: tzinfo) -> str:
+    """The stderr line after ``log``: what was stored, when, and how the names typed were resolved."""
+    if not created:
+        return f"already recorded {event.id} (same content; nothing added)"
+    when = event.when.to_json(tz)
+    precision = event.when.precision.value
+    resolved = f" [{'; '.join(notes)}]" if notes else ""
+    claim = " (claim)" if event.claimed else ""
+    head = f"logged {event.kind.value} {event.id} at {event.place}, {when} ({precision})"
+    return f"{head}: {describe(event)}{claim}{resolved}"

@@ -1,0 +1,205 @@
+"""The schema: migrations applied on open, and the bundled place pack the second one loads."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sitlog.domain import gazetteer
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+
+class _MigrationSet:
+    """Migration functions in order, applied through sqlite-utils ``Migrations`` when any is pending.
+
+    Importing sqlite-utils costs ~50 ms, more than a whole ``log`` command's own work, so an
+    up-to-date database is checked with one plain query and sqlite-utils is imported only to migrate.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.functions: list[Callable[[sqlite_utils.Database], None]] = []
+
+    def __call__(self) -> Callable[[Callable[[sqlite_utils.Database], None]], Callable[[sqlite_utils.Database], None]]:
+        def register(fn: Callable[[sqlite_utils.Database], None]) -> Callable[[sqlite_utils.Database], None]:
+            self.functions.append(fn)
+            return fn
+
+        return register
+
+    @property
+    def names(self) -> list[str]:
+        return [fn.__name__ for fn in self.functions]
+
+    def applied(self, conn: sqlite3.Connection) -> list[str]:
+        try:
+            rows = conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", (self.name,)
+            ).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return []
+            raise
+        return [r[0] for r in rows]
+
+    def apply(self, conn: sqlite3.Connection) -> None:
+        import sqlite_utils
+        from sqlite_utils.migrations import Migrations
+
+        migrations = Migrations(self.name)
+        for fn in self.functions:
+            migrations()(fn)
+        migrations.apply(sqlite_utils.Database(conn))
+
+
+MIGRATIONS = _MigrationSet("sitlog")
+
+
+@MIGRATIONS()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE places (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            admin1 TEXT, admin2 TEXT, admin3 TEXT,
+            pcode TEXT, pcode_scheme TEXT,
+            lat REAL, lon REAL,
+            source TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE place_names (
+            place_id INTEGER NOT NULL REFERENCES places(id),
+            name TEXT NOT NULL,
+            key TEXT NOT NULL,
+            skeleton TEXT NOT NULL,
+            UNIQUE (place_id, name)
+        );
+        CREATE INDEX place_names_key ON place_names(key);
+        CREATE INDEX place_names_skeleton ON place_names(skeleton);
+        CREATE TABLE admin_units (
+            pcode TEXT PRIMARY KEY,
+            level INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            name_ar TEXT,
+            parent TEXT,
+            lat REAL, lon REAL
+        ) WITHOUT ROWID;
+        CREATE TABLE actors (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            type TEXT NOT NULL,
+            parent_id INTEGER REFERENCES actors(id),
+            side TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE actor_names (
+            actor_id INTEGER NOT NULL REFERENCES actors(id),
+            name TEXT NOT NULL,
+            key TEXT NOT NULL,
+            skeleton TEXT NOT NULL,
+            UNIQUE (actor_id, name)
+        );
+        CREATE INDEX actor_names_key ON actor_names(key);
+        CREATE INDEX actor_names_skeleton ON actor_names(skeleton);
+        -- One row per command that changed events: what undo reverts.
+        CREATE TABLE changesets (
+            id TEXT PRIMARY KEY,
+            operator TEXT NOT NULL,
+            command TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            undoes TEXT REFERENCES changesets(id),
+            summary TEXT
+        ) WITHOUT ROWID;
+        CREATE INDEX changesets_operator ON changesets(operator, created_at);
+        -- Append-only: every revision of every event, never updated or deleted.
+        CREATE TABLE revisions (
+            seq INTEGER PRIMARY KEY,
+            event_id TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            place_id INTEGER NOT NULL REFERENCES places(id),
+            at_utc TEXT NOT NULL,
+            precision TEXT NOT NULL,
+            at_date TEXT,
+            at_end TEXT,
+            actor_ids TEXT NOT NULL,
+            against_ids TEXT NOT NULL,
+            status TEXT, part TEXT, outcome TEXT,
+            killed TEXT, injured TEXT, captured TEXT,
+            side TEXT, person TEXT, role TEXT, means TEXT,
+            people TEXT, families TEXT,
+            to_place_id INTEGER REFERENCES places(id),
+            source TEXT, grade TEXT,
+            claimed INTEGER NOT NULL, claimed_by TEXT,
+            note TEXT, tags TEXT NOT NULL,
+            operator TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            retracted INTEGER NOT NULL DEFAULT 0,
+            reason TEXT, duplicate_of TEXT,
+            changeset TEXT REFERENCES changesets(id),
+            UNIQUE (event_id, revision)
+        );
+        CREATE INDEX revisions_changeset ON revisions(changeset);
+        CREATE INDEX revisions_recorded ON revisions(recorded_at);
+        -- The head revision of each event, kept in the same transaction as each write: what reports read.
+        CREATE TABLE events (
+            event_id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL REFERENCES revisions(seq),
+            kind TEXT NOT NULL,
+            place_id INTEGER NOT NULL REFERENCES places(id),
+            at_utc TEXT NOT NULL,
+            at_date TEXT,
+            retracted INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX events_place_time ON events(place_id, at_utc);
+        CREATE INDEX events_time ON events(at_utc);
+        CREATE INDEX events_date ON events(at_date) WHERE at_date IS NOT NULL;
+        CREATE INDEX events_control ON events(place_id, at_utc, seq) WHERE kind = 'control' AND retracted = 0;
+        """
+    )
+
+
+@MIGRATIONS()
+def m002_syria_pack(db: sqlite_utils.Database) -> None:
+    load_pack(db.conn)
+
+
+@MIGRATIONS()
+def m003_changeset_undoes_index(db: sqlite_utils.Database) -> None:
+    # undo looks for "the latest change set nobody has undone": without this it scans every change set.
+    db.execute("CREATE INDEX changesets_undoes ON changesets(undoes) WHERE undoes IS NOT NULL")
+
+
+SCHEMA_VERSION = len(MIGRATIONS.functions)
+SQLITE_VERSION = sqlite3.sqlite_version
+
+
+def load_pack(conn: sqlite3.Connection) -> None:
+    """Load the bundled Syria places and admin units (``sitlog/data``, attribution in NOTICE.md)."""
+    from importlib.resources import files
+
+    data = files("sitlog") / "data"
+    units = [json.loads(line) for line in (data / "syria_admin.jsonl").read_text("utf-8").splitlines() if line]
+    conn.executemany(
+        "INSERT INTO admin_units (pcode, level, name, name_ar, parent, lat, lon) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(u["pcode"], u["level"], u["name"], u["name_ar"], u["parent"], u["lat"], u["lon"]) for u in units],
+    )
+    now = "2020-12-17T00:00:00Z"
+    for line in (data / "syria_places.jsonl").read_text("utf-8").splitlines():
+        if not line:
+            continue
+        p = json.loads(line)
+        cur = conn.execute(
+            "INSERT INTO places (name, admin1, admin2, admin3, pcode, pcode_scheme, lat, lon, source, created_at) "
+            "VALUES (?, ?, ?, ?, ?, 'ocha', ?, ?, ?, ?)",
+            (p["name"], p["admin1"], p["admin2"], p["admin3"], p["pcode"], p["lat"], p["lon"], p["source"], now),
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO place_names (place_id, name, key, skeleton) VALUES (?, ?, ?, ?)",
+            [(cur.lastrowid, n, gazetteer.name_key(n), gazetteer.skeleton(n)) for n in [p["name"], *p["aliases"]]],
+        )
