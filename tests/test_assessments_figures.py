@@ -144,7 +144,7 @@ def test_corroborate_command_adds_a_graded_source_and_undo_takes_it_back(sitlog:
     assert obeida in run.stderr and event_count(sitlog) == before
     sources = ok(sitlog("show", obeida, "--json"))["sources"]
     assert [(s["source"], s["grade"]) for s in sources] == [("Reuters", "B2"), ("SOHR", "C3")]
-    assert sitlog("undo").exit_code == 0
+    assert sitlog("undo", "--yes").exit_code == 0  # no terminal to confirm on: --yes, as every undo test
     assert [s["source"] for s in ok(sitlog("show", obeida, "--json"))["sources"]] == ["Reuters"]
 
 
