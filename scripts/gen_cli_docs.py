@@ -14,9 +14,9 @@ import typer
 from sitlog.cli import app
 
 ORDER = [
-    "log control", "log clash", "log casualties", "log strike", "log displacement",
+    "log control", "log clash", "log casualties", "log strike", "log displacement", "log advance",
     "events", "status", "history", "summary",
-    "amend", "retract", "undo", "show",
+    "amend", "corroborate", "retract", "undo", "show",
     "export", "import",
     "places list", "places add", "places alias", "places import",
     "actors list", "actors add", "actors alias",

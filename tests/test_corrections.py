@@ -95,7 +95,7 @@ def test_amend_can_change_the_kind(sitlog: Sitlog, actors: None) -> None:
 
 @pytest.mark.parametrize(
     ("option", "value", "applies_to"),
-    [("--by", "SAA", "control or strike"), ("--means", "air", "strike"), ("--people", "40", "displacement")],
+    [("--by", "SAA", "control or strike or advance"), ("--means", "air", "strike"), ("--people", "40", "displacement")],
 )
 def test_kind_specific_option_for_another_kind_is_exit_3(
     sitlog: Sitlog, casualty: dict[str, Any], db: Path, option: str, value: str, applies_to: str

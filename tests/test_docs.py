@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,7 +39,7 @@ def test_the_tree_has_every_spec_command() -> None:
     for name in ("log control", "log clash", "log casualties", "log strike", "log displacement", "events",
                  "history", "status", "summary", "amend", "retract", "undo", "show", "export", "import",
                  "places list", "places add", "places alias", "places import", "actors list", "actors add",
-                 "actors alias", "demo", "check", "backup"):  # fmt: skip
+                 "actors alias", "demo", "check", "backup", "log advance", "corroborate"):  # fmt: skip
         assert f"sitlog {name}" in COMMANDS
 
 
@@ -56,3 +57,11 @@ def test_command_has_help_and_a_docs_section_naming_its_options(name: str) -> No
 
 def test_docs_name_no_command_that_does_not_exist() -> None:
     assert set(sections()) <= set(COMMANDS)
+
+
+def test_the_demo_table_traces_every_scenario_event() -> None:
+    """docs/demo.md (seed sentence → event ids) and the demo scenario name the same events (issue 11)."""
+    scenario = (DOCS.parent / "sitlog" / "data" / "demo_scenario.jsonl").read_text(encoding="utf-8")
+    events = {json.loads(line)["event"]["id"] for line in scenario.splitlines() if '"event"' in line}
+    table = set(re.findall(r"`([0-9A-HJKMNP-TV-Z]{26})`", (DOCS / "demo.md").read_text(encoding="utf-8")))
+    assert events and table == events

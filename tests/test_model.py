@@ -208,9 +208,10 @@ def _event(**changes: object) -> Event:
 
 def test_event_json_has_the_spec_shape_per_kind() -> None:
     common = {"id", "kind", "place", "place_id", "at", "precision", "actors", "source", "grade", "claimed",
-              "claimed_by", "note", "tags", "operator", "recorded_at", "revision", "retracted"}  # fmt: skip
+              "claimed_by", "note", "tags", "operator", "recorded_at", "revision", "retracted", "sources"}  # fmt: skip
     per_kind = {
-        Kind.CONTROL: {"status", "part", "against"},
+        Kind.CONTROL: {"status", "part", "against", "baseline", "from"},
+        Kind.ADVANCE: {"relation", "distance_km", "direction"},
         Kind.CLASH: {"outcome"},
         Kind.CASUALTIES: {"killed", "injured", "captured", "side", "person", "role"},
         Kind.STRIKE: {"means"},

@@ -156,7 +156,9 @@ def run(store: Store, ops: list[tuple[Any, ...]]) -> None:
         if new_sets:
             (new,) = new_sets
             touched = {r[1] for r in rows[len(rows_before) :]}
-            assert {r[-1] for r in rows[len(rows_before) :]} <= {new[0]}  # every new revision is in it
+            # every new revision is in it (columns after ``changeset`` came with m004: find it by name)
+            at = [d[1] for d in store.conn.execute("PRAGMA table_info(revisions)")].index("changeset")
+            assert {r[at] for r in rows[len(rows_before) :]} <= {new[0]}
             entry = ChangeSetModel(
                 new[0],
                 operator,

@@ -14,14 +14,13 @@ from sitlog.domain.report import (
     actor_family,
     clip_spans,
     control_spans,
-    day_range,
     filter_status,
     history,
     known_by,
     status_from_events,
-    summary,
     when_in,
 )
+from sitlog.domain.summary import day_range, summary
 
 UTC = timezone.utc
 PLACE = Place(1, "Anjara", ("Anjarah",), "Aleppo")
@@ -41,12 +40,12 @@ def casualties(n: int, when: When, **figures: object) -> Event:
 
 
 def test_capture_then_recapture_gives_two_spans() -> None:
-    spans = control_spans([control(1, at(27), "HTS"), control(2, at(29), "SAA")])
+    spans = control_spans([control(1, at(27), "HTS"), control(2, at(29), "SAA")], UTC)
     assert [(s.holder, s.start, s.end) for s in spans] == [("HTS", at(27), at(29)), ("SAA", at(29), None)]
 
 
 def test_repeated_report_of_the_same_state_extends_the_span() -> None:
-    spans = control_spans([control(1, at(27), "HTS"), control(2, at(28), "HTS"), control(3, at(29), "SAA")])
+    spans = control_spans([control(1, at(27), "HTS"), control(2, at(28), "HTS"), control(3, at(29), "SAA")], UTC)
     assert [(s.holder, s.event_ids) for s in spans] == [("HTS", ("E001", "E002")), ("SAA", ("E003",))]
 
 
@@ -56,7 +55,7 @@ def test_status_or_part_change_starts_a_new_span() -> None:
         control(2, at(28), "SAA", ControlStatus.CONTESTED, against=("HTS",)),
         control(3, at(29), "SAA", ControlStatus.PARTIAL, part="south"),
     ]
-    spans = control_spans(events)
+    spans = control_spans(events, UTC)
     assert [(s.status, s.part) for s in spans] == [
         (ControlStatus.HELD, None),
         (ControlStatus.CONTESTED, None),
@@ -68,14 +67,16 @@ def test_status_or_part_change_starts_a_new_span() -> None:
 def test_clashes_and_retracted_events_do_not_make_spans() -> None:
     clash = Event(id="K1", kind=Kind.CLASH, place_id=1, place="Anjara", when=at(28), actors=("HTS", "SAA"))
     retracted = control(2, at(29), "SAA", retracted=True)
-    spans = control_spans([control(1, at(27), "HTS"), clash, retracted])
+    spans = control_spans([control(1, at(27), "HTS"), clash, retracted], UTC)
     assert [(s.holder, s.end) for s in spans] == [("HTS", None)]
 
 
-def test_a_span_is_a_claim_only_when_every_report_behind_it_is() -> None:
-    claimed = control_spans([control(1, at(27), "HTS", claimed=True), control(2, at(28), "HTS", claimed=True)])
-    mixed = control_spans([control(1, at(27), "HTS", claimed=True), control(2, at(28), "HTS")])
-    assert claimed[0].claimed is True and mixed[0].claimed is False
+def test_a_claim_makes_no_span_and_an_assessment_after_it_starts_its_own() -> None:
+    """Issue 11: spans are assessed control only (ISW/CTP); a claim never opens or extends one."""
+    claimed = control_spans([control(1, at(27), "HTS", claimed=True), control(2, at(28), "HTS", claimed=True)], UTC)
+    mixed = control_spans([control(1, at(27), "HTS", claimed=True), control(2, at(28), "HTS")], UTC)
+    assert claimed == []
+    assert [(s.holder, s.start, s.event_ids, s.claimed) for s in mixed] == [("HTS", at(28), ("E002",), False)]
 
 
 def test_status_before_the_first_control_event_is_none() -> None:
@@ -107,7 +108,7 @@ def test_a_day_window_falls_in_its_day_in_any_zone(zone: str) -> None:
 
 
 def test_clipping_keeps_who_held_the_place_when_the_window_opens() -> None:
-    spans = control_spans([control(1, at(1), "SAA"), control(2, at(20), "HTS")])
+    spans = control_spans([control(1, at(1), "SAA"), control(2, at(20), "HTS")], UTC)
     since, until, now = datetime(2024, 11, 10, tzinfo=UTC), datetime(2024, 11, 25, tzinfo=UTC), at(28).instant
     shown = clip_spans(spans, since, until, now, UTC)
     assert [(s.span.holder, s.start.instant, s.end.instant if s.end else None) for s in shown] == [
@@ -154,7 +155,7 @@ def test_summary_keeps_claims_apart_and_unknown_high_stays_unknown() -> None:
     assert [c["party"] for c in first["claims"]] == ["pro-government media"]
     assert first["claims"][0]["killed"] == {"low": 12, "high": None, "text": "dozens"}
     assert second["killed"] == {"low": 2, "high": 2}
-    assert empty["events"] == 0 and empty["killed"] == {"low": 0, "high": 0}
+    assert empty["events"] == 0 and empty["killed"] is None  # nobody reported a figure: unknown, not zero
     assert result["total"]["killed"] == {"low": 52, "high": None} and result["total"]["day_count"] == 3
 
 

@@ -59,7 +59,7 @@ def test_schemas_are_valid_json_schema(path: Path) -> None:
 
 def test_event_shape(sitlog: Sitlog, loaded: None) -> None:
     events = sitlog("events", "--all", "--json").json()
-    assert {e["kind"] for e in events} == {"control", "clash", "casualties", "strike", "displacement"}
+    assert {e["kind"] for e in events} == {"control", "clash", "casualties", "strike", "displacement", "advance"}
     for event in events:
         validate("event", event)
     logged = sitlog("log", "displacement", "Anjara", "--people", "200", "--to", "Idlib", "--json")

@@ -176,12 +176,21 @@ def test_the_hot_queries_are_index_lookups(store: Store) -> None:
     assert "INDEX events_time" in day
     latest_control = _plan(
         store,
-        "SELECT seq FROM events WHERE kind = 'control' AND retracted = 0 AND place_id = ? AND at_utc <= ? "
-        "ORDER BY at_utc DESC, seq DESC LIMIT 1",
+        "SELECT seq FROM events WHERE kind = 'control' AND retracted = 0 AND claimed = 0 AND place_id = ? "
+        "AND at_utc <= ? AND at_date IS NULL ORDER BY at_utc DESC, seq DESC LIMIT 1",
         1,
         "2024-11-28",
     )
     assert "events_control" in latest_control and "TEMP B-TREE" not in latest_control
+    latest_window = _plan(  # status's second seek (issue 11): the latest date window begun by the cutoff
+        store,
+        "SELECT seq FROM events WHERE kind = 'control' AND retracted = 0 AND claimed = 0 AND place_id = ? "
+        "AND at_utc <= ? AND at_date IS NOT NULL AND at_date <= ? ORDER BY at_utc DESC, seq DESC LIMIT 1",
+        1,
+        "2024-11-28",
+        "2024-11-28",
+    )
+    assert "events_control" in latest_window and "TEMP B-TREE" not in latest_window
 
 
 def test_add_place_refuses_a_second_of_one_name_in_one_admin1(store: Store) -> None:

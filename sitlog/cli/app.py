@@ -15,6 +15,7 @@ from sitlog.cli.common import (
     AtOpt,
     ClaimedByOpt,
     ClaimedOpt,
+    CorroboratesOpt,
     FormatOpt,
     GradeOpt,
     IdOpt,
@@ -22,6 +23,7 @@ from sitlog.cli.common import (
     KindFilterOpt,
     KnownAtOpt,
     LimitOpt,
+    MinSourcesOpt,
     NewPlaceOpt,
     NoteOpt,
     OperatorOpt,
@@ -86,6 +88,7 @@ def _common(
     event_id: str | None,
     new_place: bool,
     as_json: bool,
+    corroborates: str | None = None,
 ) -> dict[str, Any]:
     return dict(
         at=at,
@@ -99,18 +102,24 @@ def _common(
         event_id=event_id,
         new_place=new_place,
         as_json=as_json,
+        corroborates=corroborates,
     )
 
 
 def _log(ctx: typer.Context, kind: str, place: str, common: dict[str, Any], fields: dict[str, Any]) -> None:
     from sitlog.ops.recording import LogRequest, record
-    from sitlog.render.events import log_receipt
+    from sitlog.render.events import corroboration_receipt, log_receipt
     from sitlog.render.output import dumps, message
 
     sess = session(ctx)
     request = LogRequest(kind=kind, place=place, fields=fields, **common)
-    result = record(sess.store(), request, sess.when(common["at"]), sess.now)
-    message(log_receipt(result.event, result.notes, result.created, sess.tz))
+    result = record(sess.store(), request, sess.when(common["at"]), sess.now, sess.tz)
+    if result.corroborated:
+        message(corroboration_receipt(result.event, result.notes))
+    else:
+        message(log_receipt(result.event, result.notes, result.created, sess.tz))
+    for warning in result.warnings:
+        message(warning)
     if common["as_json"]:
         sys.stdout.write(dumps(result.event.to_json(sess.tz)) + "\n")
 
@@ -119,10 +128,16 @@ def _log(ctx: typer.Context, kind: str, place: str, common: dict[str, Any], fiel
 def log_control(
     ctx: typer.Context,
     place: PlaceArg,
-    by: Annotated[Optional[str], typer.Option("--by", help="Who holds the place.")] = None,
+    by: Annotated[Optional[str], typer.Option("--by", help="Who holds the place (none when contested).")] = None,
     status: Annotated[str, typer.Option("--status", help="held, contested or partial.")] = "held",
     part: Annotated[Optional[str], typer.Option("--part", help="Part of the town, e.g. south.")] = None,
     against: Annotated[Optional[list[str]], typer.Option("--against", help="Who contests it (repeatable).")] = None,
+    from_: Annotated[
+        Optional[str], typer.Option("--from", help="Who held it before (when no earlier control event says).")
+    ] = None,
+    baseline: Annotated[
+        bool, typer.Option("--baseline", help="Held as of then (e.g. a ceasefire line): never a change or battle.")
+    ] = False,
     at: AtOpt = None,
     source: SourceOpt = None,
     grade: GradeOpt = None,
@@ -133,11 +148,15 @@ def log_control(
     operator: OperatorOpt = None,
     event_id: IdOpt = None,
     new_place: NewPlaceOpt = False,
+    corroborates: CorroboratesOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """A place taken, held, contested or partly held."""
-    common = _common(at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json)
-    _log(ctx, "control", place, common, dict(by=by, status=status, part=part, against=against or []))
+    """A place taken, held, contested or partly held (assessed, or claimed with --claimed-by)."""
+    common = _common(
+        at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json, corroborates
+    )
+    fields = dict(by=by, status=status, part=part, against=against or [], baseline=baseline)
+    _log(ctx, "control", place, common, {**fields, "from": from_})
 
 
 @log_app.command("clash")
@@ -156,10 +175,13 @@ def log_clash(
     operator: OperatorOpt = None,
     event_id: IdOpt = None,
     new_place: NewPlaceOpt = False,
+    corroborates: CorroboratesOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Fighting between two or more actors."""
-    common = _common(at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json)
+    common = _common(
+        at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json, corroborates
+    )
     _log(ctx, "clash", place, common, dict(actors=actor or [], outcome=outcome))
 
 
@@ -183,10 +205,13 @@ def log_casualties(
     operator: OperatorOpt = None,
     event_id: IdOpt = None,
     new_place: NewPlaceOpt = False,
+    corroborates: CorroboratesOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """People killed, injured or captured (vague figures kept as reported)."""
-    common = _common(at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json)
+    common = _common(
+        at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json, corroborates
+    )
     fields = dict(killed=killed, injured=injured, captured=captured, side=side, person=person, role=role)
     _log(ctx, "casualties", place, common, fields)
 
@@ -207,10 +232,13 @@ def log_strike(
     operator: OperatorOpt = None,
     event_id: IdOpt = None,
     new_place: NewPlaceOpt = False,
+    corroborates: CorroboratesOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """An air, drone, artillery or missile strike."""
-    common = _common(at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json)
+    common = _common(
+        at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json, corroborates
+    )
     _log(ctx, "strike", place, common, dict(by=by, means=means))
 
 
@@ -231,11 +259,48 @@ def log_displacement(
     operator: OperatorOpt = None,
     event_id: IdOpt = None,
     new_place: NewPlaceOpt = False,
+    corroborates: CorroboratesOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """People or families fleeing."""
-    common = _common(at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json)
+    common = _common(
+        at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json, corroborates
+    )
     _log(ctx, "displacement", place, common, dict(people=people, families=families, to=to))
+
+
+@log_app.command("advance")
+def log_advance(
+    ctx: typer.Context,
+    toward: Annotated[Optional[str], typer.Option("--toward", help="The place advanced toward.")] = None,
+    near: Annotated[Optional[str], typer.Option("--near", help="The place the force now stands near.")] = None,
+    by: Annotated[Optional[str], typer.Option("--by", help="Who advanced.")] = None,
+    distance: Annotated[
+        Optional[str], typer.Option("--distance", help="km as reported: 10, 5-8, 'nearly 10', 'a few'.")
+    ] = None,
+    direction: Annotated[Optional[str], typer.Option("--direction", help="From where, e.g. west.")] = None,
+    at: AtOpt = None,
+    source: SourceOpt = None,
+    grade: GradeOpt = None,
+    claimed: ClaimedOpt = False,
+    claimed_by: ClaimedByOpt = None,
+    note: NoteOpt = None,
+    tag: TagOpt = None,
+    operator: OperatorOpt = None,
+    event_id: IdOpt = None,
+    new_place: NewPlaceOpt = False,
+    corroborates: CorroboratesOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Front-line movement: an actor advanced toward a place or stands near it. Never changes control."""
+    from sitlog.errors import InvalidInput
+
+    if (toward is None) == (near is None):
+        raise InvalidInput("an advance needs exactly one of --toward PLACE or --near PLACE")
+    common = _common(at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json,
+                     corroborates)  # fmt: skip
+    fields = dict(by=by, relation="toward" if toward else "near", distance=distance, direction=direction)
+    _log(ctx, "advance", toward or near or "", common, fields)
 
 
 # --- listing ---------------------------------------------------------------------------------------
@@ -252,6 +317,7 @@ def events_cmd(
     limit: LimitOpt = None,
     show_all: Annotated[bool, typer.Option("--all", help="Include retracted events.")] = False,
     known_at: KnownAtOpt = None,
+    min_sources: MinSourcesOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -263,7 +329,7 @@ def events_cmd(
     sess = session(ctx)
     store = sess.store()
     form = output_format(fmt, as_json)
-    flt = event_filter(store, sess, place, actor, kind, since, until, limit, show_all, known_at)
+    flt = event_filter(store, sess, place, actor, kind, since, until, limit, show_all, known_at, min_sources)
     events = list(store.events.select(flt))
     emit(events_report(events, sess.tz, with_json=form in (Format.JSON, Format.JSONL)), form)
 

@@ -37,7 +37,10 @@ UntilOpt = Annotated[Optional[str], typer.Option("--until", help="Up to this tim
 PlaceFilterOpt = Annotated[Optional[str], typer.Option("--place", help="Only events at this place.")]
 ActorFilterOpt = Annotated[Optional[str], typer.Option("--actor", help="Only events involving this actor.")]
 KindFilterOpt = Annotated[
-    Optional[str], typer.Option("--kind", help="control, clash, casualties, strike, displacement.")
+    Optional[str], typer.Option("--kind", help="control, clash, casualties, strike, displacement, advance.")
+]
+MinSourcesOpt = Annotated[
+    Optional[int], typer.Option("--min-sources", min=1, help="Only events backed by at least N reports.")
 ]
 LimitOpt = Annotated[Optional[int], typer.Option("--limit", min=0, help="At most N events.")]
 KnownAtOpt = Annotated[
@@ -57,6 +60,10 @@ OperatorOpt = Annotated[
 ]
 IdOpt = Annotated[Optional[str], typer.Option("--id", help="Client-supplied event id: makes a retry idempotent.")]
 NewPlaceOpt = Annotated[bool, typer.Option("--new-place", help="Create the place if it is unknown.")]
+CorroboratesOpt = Annotated[
+    Optional[str],
+    typer.Option("--corroborates", help="Add this report as a source of event ID (id or prefix), not a new event."),
+]
 PlaceArg = Annotated[str, typer.Argument(help="Place name, or 'NAME, ADMIN' to tell homonyms apart.")]
 
 

@@ -42,7 +42,15 @@ def amend_cmd(
     reason: ReasonOpt,
     kind: Annotated[Opt, typer.Option("--kind", help="Change the kind (its own options then apply).")] = None,
     place: Annotated[Opt, typer.Option("--place", help="Move the event to this place.")] = None,
-    by: Annotated[Opt, typer.Option("--by", help="control: holder · strike: who struck.")] = None,
+    by: Annotated[
+        Opt, typer.Option("--by", help="control: holder ('' for none, contested) · strike, advance: who.")
+    ] = None,
+    from_: Annotated[Opt, typer.Option("--from", help="control: who held it before ('' clears).")] = None,
+    baseline: Annotated[
+        Optional[bool], typer.Option("--baseline/--no-baseline", help="control: a held-as-of observation.")
+    ] = None,
+    distance: Annotated[Opt, typer.Option("--distance", help="advance: km as reported ('' clears).")] = None,
+    direction: Annotated[Opt, typer.Option("--direction", help="advance: from where ('' clears).")] = None,
     status: Annotated[Opt, typer.Option("--status", help="control: held, contested or partial.")] = None,
     part: Annotated[Opt, typer.Option("--part", help="control: part of the town ('' clears).")] = None,
     against: Annotated[ListOpt, typer.Option("--against", help="control: who contests it (replaces).")] = None,
@@ -84,8 +92,9 @@ def amend_cmd(
         kind=kind, place=place, by=by, status=status, part=part, against=against, actors=actor, outcome=outcome,
         killed=killed, injured=injured, captured=captured, side=side, person=person, role=role, means=means,
         people=people, families=families, to=to, at=at, source=source, grade=grade, claimed=claimed,
-        claimed_by=claimed_by, note=note, tags=tag,
+        claimed_by=claimed_by, note=note, tags=tag, baseline=baseline, distance=distance, direction=direction,
     )  # fmt: skip
+    given["from"] = from_
     changes = {key: value for key, value in given.items() if value is not None}
     if unretract:
         changes["unretract"] = True
@@ -107,6 +116,30 @@ def _tell(verb: str, result: Correction, tz: tzinfo, as_json: bool) -> None:
     message(correction_receipt(verb, result, tz))
     if as_json:
         sys.stdout.write(dumps(result.event.to_json(tz)) + "\n")
+
+
+@app.command("corroborate")
+def corroborate_cmd(
+    ctx: typer.Context,
+    event_id: IdArg,
+    source: Annotated[str, typer.Option("--source", help="The report that corroborates the event (required).")],
+    grade: GradeOpt = None,
+    operator: OperatorOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a second (third…) report to an event: one fact, several sources; `undo` takes it back.
+
+    Summaries count the fact once and show how many sources it has; `events --min-sources N` filters.
+    """
+    from sitlog.ops.recording import corroborate
+    from sitlog.render.events import corroboration_receipt
+    from sitlog.render.output import dumps, message
+
+    sess = session(ctx)
+    event = corroborate(sess.store(), event_id, source, grade, operator_name(operator), sess.now)
+    message(corroboration_receipt(event, []))
+    if as_json:
+        sys.stdout.write(dumps(event.to_json(sess.tz)) + "\n")
 
 
 @app.command("retract")

@@ -55,6 +55,7 @@ def status_report(
     actor: str | None,
     admin1: str | None,
     fmt: Format | None = None,
+    with_claims: bool = False,
 ) -> Report:
     """The status report of every place as of ``cutoff``, filtered by actor and governorate."""
     from sitlog.ops import reports
@@ -62,7 +63,7 @@ def status_report(
 
     entries = reports.status(store, tz, cutoff, known_at, actor, admin1)
     as_of = _stamp(cutoff, tz) + (f", as known at {_stamp(known_at, tz)}" if known_at else "")
-    return render.status_report(entries, tz, as_of, fmt)
+    return render.status_report(entries, tz, as_of, fmt, with_claims)
 
 
 @app.command("status")
@@ -72,14 +73,17 @@ def status_cmd(
     known_at: KnownAtOpt = None,
     actor: ActorFilterOpt = None,
     admin1: Admin1Opt = None,
+    claims: Annotated[
+        bool, typer.Option("--claims", help="Also list each party's claim of control, on its own row.")
+    ] = False,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Who holds each place as of a moment (from control events only)."""
+    """Who holds each place as of a moment: assessed control; claims beside it (never over it)."""
     sess = session(ctx)
     cutoff = sess.moment(at) if at else sess.now
     chosen = output_format(fmt, as_json)
-    report = status_report(sess.store(), sess.tz, cutoff, sess.known_at(known_at), actor, admin1, chosen)
+    report = status_report(sess.store(), sess.tz, cutoff, sess.known_at(known_at), actor, admin1, chosen, claims)
     show(report, chosen.value, False)
 
 

@@ -9,6 +9,12 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
 from typing import Any
 
+from sitlog.domain.measures import CREDIBILITY as CREDIBILITY
+from sitlog.domain.measures import RELIABILITY as RELIABILITY
+from sitlog.domain.measures import Distance as Distance
+from sitlog.domain.measures import Relation as Relation
+from sitlog.domain.measures import SourceRef as SourceRef
+from sitlog.domain.measures import parse_grade as parse_grade
 from sitlog.errors import InvalidInput
 
 
@@ -18,6 +24,7 @@ class Kind(StrEnum):
     CASUALTIES = "casualties"
     STRIKE = "strike"
     DISPLACEMENT = "displacement"
+    ADVANCE = "advance"  # front-line movement: never a change of control (ISW/CTP "assessed advances")
 
 
 class ControlStatus(StrEnum):
@@ -152,34 +159,6 @@ class Range:
         return {"low": self.low, "high": self.high}
 
 
-# --- grading --------------------------------------------------------------------------------------
-
-RELIABILITY = {
-    "A": "completely reliable",
-    "B": "usually reliable",
-    "C": "fairly reliable",
-    "D": "not usually reliable",
-    "E": "unreliable",
-    "F": "reliability cannot be judged",
-}
-CREDIBILITY = {
-    "1": "confirmed",
-    "2": "probably true",
-    "3": "possibly true",
-    "4": "doubtful",
-    "5": "improbable",
-    "6": "truth cannot be judged",
-}
-
-
-def parse_grade(text: str) -> str:
-    """An Admiralty grade: source reliability A-F then information credibility 1-6, e.g. ``B2``."""
-    grade = text.strip().upper()
-    if len(grade) != 2 or grade[0] not in RELIABILITY or grade[1] not in CREDIBILITY:
-        raise InvalidInput(f"grade must be A1..F6 (reliability A-F, credibility 1-6), not {text!r}")
-    return grade
-
-
 # --- ids -------------------------------------------------------------------------------------------
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -300,6 +279,16 @@ class When:
             return self.day
         return self.instant.astimezone(tz).date()
 
+    def start(self, tz: tzinfo) -> datetime:
+        """When this begins in the report zone: the instant, or local midnight of a window's first day.
+
+        Every report-side comparison (order, spans, durations, ``--at``) uses this; ``instant`` stays
+        zone-free (midnight UTC of ``day``) for storage.
+        """
+        if self.day is None:
+            return self.instant
+        return day_bounds(self.day, tz)[0]
+
     def to_json(self, tz: tzinfo) -> str:
         if self.day is not None:
             return self.day.isoformat()
@@ -369,15 +358,28 @@ class Event:
     retracted: bool = False
     reason: str | None = None
     duplicate_of: str | None = None
+    baseline: bool = False  # control: "held as of" (a ceasefire line), never a change or a battle
+    from_actor: str | None = None  # control: who held it before, as the report says (no earlier event)
+    relation: Relation | None = None  # advance: toward or near its place
+    distance_km: Distance | None = None  # advance
+    direction: str | None = None  # advance: e.g. west
+    sources: tuple[SourceRef, ...] = ()  # every report behind the event, the original first; () = just its own
 
     @property
     def holder(self) -> str | None:
+        """The assessed or claimed holder of a control event; None for other kinds and contested-with-no-holder."""
         return self.actors[0] if self.kind is Kind.CONTROL and self.actors else None
+
+    @property
+    def all_sources(self) -> tuple[SourceRef, ...]:
+        """The reports behind the event: ``sources``, or its own source when it has no list (older rows)."""
+        return self.sources or (SourceRef(self.source, self.grade, None, None),)
 
     def content(self) -> dict[str, Any]:
         """What the reporter said, without bookkeeping: used to tell an idempotent retry from a conflict."""
         data = self.to_json(timezone.utc)
-        for key in ("operator", "recorded_at", "revision", "retracted", "reason", "duplicate_of", "place"):
+        # Sources are bookkeeping too: a corroboration adds a report, not a different fact.
+        for key in ("operator", "recorded_at", "revision", "retracted", "reason", "duplicate_of", "place", "sources"):
             data.pop(key, None)
         return data
 
@@ -402,7 +404,8 @@ class Event:
             data["at_end"] = self.when.end.isoformat()
         data["actors"] = list(self.actors)
         if self.kind is Kind.CONTROL:
-            data.update(status=self.status.value if self.status else None, part=self.part, against=list(self.against))
+            data.update(status=self.status.value if self.status else None, part=self.part, against=list(self.against),
+                        baseline=self.baseline, **{"from": self.from_actor})  # fmt: skip
         elif self.kind is Kind.CLASH:
             data.update(outcome=self.outcome)
         elif self.kind is Kind.CASUALTIES:
@@ -418,6 +421,12 @@ class Event:
             data.update(means=self.means.value if self.means else None)
         elif self.kind is Kind.DISPLACEMENT:
             data.update(people=q(self.people), families=q(self.families), to=self.to)
+        elif self.kind is Kind.ADVANCE:
+            data.update(
+                relation=self.relation.value if self.relation else None,
+                distance_km=self.distance_km.to_json() if self.distance_km else None,
+                direction=self.direction,
+            )
         data.update(
             source=self.source,
             grade=self.grade,
@@ -434,14 +443,20 @@ class Event:
             data["reason"] = self.reason
         if self.duplicate_of is not None:
             data["duplicate_of"] = self.duplicate_of
+        data["sources"] = [s.to_json(rfc3339(s.recorded_at, tz) if s.recorded_at else None) for s in self.all_sources]
         return data
 
 
 def validate_event(event: Event) -> None:
     """The rules SPEC.md sets per kind; raises InvalidInput with the first broken one."""
     kind = event.kind
-    if kind is Kind.CONTROL and not event.actors:
-        raise InvalidInput("a control event needs --by ACTOR (who holds the place)")
+    if kind is Kind.CONTROL:
+        validate_control(event)
+    if kind is Kind.ADVANCE:
+        if not event.actors:
+            raise InvalidInput("an advance needs --by ACTOR (who advanced)")
+        if event.relation is None:
+            raise InvalidInput("an advance needs --toward PLACE or --near PLACE")
     if kind is Kind.CLASH and len(set(event.actors)) < 2:
         raise InvalidInput("a clash needs at least two different --actor ACTOR")
     if kind is Kind.CASUALTIES and not (event.killed or event.injured or event.captured):
@@ -452,6 +467,20 @@ def validate_event(event: Event) -> None:
         raise InvalidInput("displacement needs --people Q or --families Q")
     if event.role and not event.person:
         raise InvalidInput("--role describes a --person; give the person too")
+
+
+def validate_control(event: Event) -> None:
+    """A control event's rules: a holder unless contested; contested names two distinct parties;
+    ``--from`` is not the new holder; a baseline changes no hands. Raises InvalidInput (exit 3)."""
+    status = event.status or ControlStatus.HELD
+    if not event.actors and status is not ControlStatus.CONTESTED:
+        raise InvalidInput("a control event needs --by ACTOR (who holds the place), unless it is --status contested")
+    if status is ControlStatus.CONTESTED and len({*event.actors[:1], *event.against}) < 2:
+        raise InvalidInput("contested needs two parties: give --against ACTOR twice, or --by and --against")
+    if event.from_actor is not None and event.from_actor == event.holder:
+        raise InvalidInput("--from names who held it before; it cannot be the new holder --by")
+    if event.baseline and event.from_actor is not None:
+        raise InvalidInput("a --baseline records who held the place as of then; it takes no --from")
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
 """Analyst reports as pure functions: events in, status / history / summary out. No SQL, no rich, no clock.
 
-Control is derived from ``control`` events only. Events arrive in the store's order (time, then
-recording order), so "later in the list wins" settles two control events at the same instant.
-An event known only to a date window counts on the first day of its window, in any report zone:
-it is inside an interval when that day overlaps the interval in the report zone.
+Control is derived from *assessed* ``control`` events only (ISW/CTP "assessed control"); a party's
+claim (``claimed``) is listed beside the assessment as a ``ClaimEntry`` and never becomes a holder,
+a span or a change. Events are ordered by ``When.start(tz)`` — an instant, or local midnight of a
+window's first day in the report zone — then by recording order, so "later in the list wins"
+settles two control events at the same moment. An event known only to a date window counts on the
+first day of its window: it is inside an interval when that day overlaps the interval in the zone.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, NamedTuple
 
 from sitlog.domain.gazetteer import same_name
-from sitlog.domain.model import Actor, ControlStatus, Event, Kind, Place, Precision, Quantity, Range, When
+from sitlog.domain.model import Actor, ControlStatus, Event, Kind, Place, Precision, When
 
 # --- time helpers ----------------------------------------------------------------------------------
 
@@ -32,6 +34,16 @@ def is_imprecise(when: When) -> bool:
 def last_day(until: datetime, tz: tzinfo) -> date:
     """The last report-zone day an exclusive ``until`` instant still covers."""
     return (until - timedelta(microseconds=1)).astimezone(tz).date()
+
+
+def in_report_order(events: Iterable[Event], tz: tzinfo) -> list[Event]:
+    """Events by when they start in the report zone; the incoming (recording) order breaks ties."""
+    return sorted(events, key=lambda e: e.when.start(tz))
+
+
+def is_assessed_control(event: Event) -> bool:
+    """A control event that counts for status, spans and changes: not retracted, not a party's claim."""
+    return event.kind is Kind.CONTROL and not event.retracted and not event.claimed
 
 
 def when_in(when: When, since: datetime | None, until: datetime | None, tz: tzinfo) -> bool:
@@ -57,14 +69,14 @@ def known_by(when: When, cutoff: datetime, tz: tzinfo) -> bool:
 class Span:
     """A stretch of one control state (holder, status, part) of a place, from one event to the next change."""
 
-    holder: str
+    holder: str | None  # None: contested with no holder named
     status: ControlStatus
     part: str | None
     start: When
     end: When | None  # when the next state began; None while it lasts
     against: tuple[str, ...]
     event_ids: tuple[str, ...]
-    claimed: bool  # True when every event behind the span is a party's claim
+    claimed: bool = False  # always False since issue 11 (claims make no span); kept for the JSON shape
 
 
 def control_key(event: Event) -> tuple[str | None, ControlStatus, str | None]:
@@ -72,78 +84,129 @@ def control_key(event: Event) -> tuple[str | None, ControlStatus, str | None]:
     return (event.holder, event.status or ControlStatus.HELD, event.part)
 
 
-def control_spans(events: Iterable[Event]) -> list[Span]:
-    """The control timeline of one place from its events in store order (others kinds and retracted skipped)."""
+def control_spans(events: Iterable[Event], tz: tzinfo) -> list[Span]:
+    """The assessed control timeline of one place: [Span], ordered by ``When.start(tz)``.
+
+    Other kinds, claims and retracted events are skipped; a baseline opens a span like any assessment.
+    """
     spans: list[Span] = []
-    for event in events:
-        if event.kind is not Kind.CONTROL or event.retracted or event.holder is None:
-            continue
-        if spans and control_key(event) == (spans[-1].holder, spans[-1].status, spans[-1].part):
+    for event in in_report_order((e for e in events if is_assessed_control(e)), tz):
+        key = control_key(event)
+        if spans and key == (spans[-1].holder, spans[-1].status, spans[-1].part):
             last = spans[-1]
             spans[-1] = Span(last.holder, last.status, last.part, last.start, None, event.against,
-                             (*last.event_ids, event.id), last.claimed and event.claimed)  # fmt: skip
+                             (*last.event_ids, event.id))  # fmt: skip
             continue
         if spans:
             last = spans[-1]
             spans[-1] = Span(last.holder, last.status, last.part, last.start, event.when, last.against,
-                             last.event_ids, last.claimed)  # fmt: skip
-        spans.append(Span(event.holder, event.status or ControlStatus.HELD, event.part, event.when, None,
-                          event.against, (event.id,), event.claimed))  # fmt: skip
+                             last.event_ids)  # fmt: skip
+        spans.append(Span(event.holder, key[1], event.part, event.when, None, event.against, (event.id,)))
     return spans
+
+
+class ClaimEntry(NamedTuple):
+    """A party's claim of control, shown beside the assessment (ISW/CTP "claimed control")."""
+
+    holder: str | None
+    status: ControlStatus
+    part: str | None
+    party: str | None  # whose claim (``--claimed-by``); None when not named
+    at: When
+    grade: str | None
+    event_id: str
+
+    @classmethod
+    def of(cls, event: Event) -> ClaimEntry:
+        return cls(event.holder, event.status or ControlStatus.HELD, event.part, event.claimed_by, event.when,
+                   event.grade, event.id)  # fmt: skip
+
+    def to_json(self, tz: tzinfo) -> dict[str, Any]:
+        """A ``claims`` item: ``{holder, status, part, party, at, grade, event_id}``."""
+        return {"holder": self.holder, "status": self.status.value, "part": self.part, "party": self.party,
+                "at": when_json(self.at, tz), "grade": self.grade, "event_id": self.event_id}  # fmt: skip
+
+
+def claims_since(events: Iterable[Event], since: When | None, cutoff: datetime | None, tz: tzinfo) -> list[ClaimEntry]:
+    """Control claims (not retracted) starting at or after ``since`` (None: all) and known by ``cutoff``."""
+    start = since.start(tz) if since is not None else None
+    return [
+        ClaimEntry.of(e)
+        for e in in_report_order(events, tz)
+        if e.kind is Kind.CONTROL and e.claimed and not e.retracted
+        and (start is None or e.when.start(tz) >= start) and (cutoff is None or known_by(e.when, cutoff, tz))
+    ]  # fmt: skip
 
 
 # --- status ----------------------------------------------------------------------------------------
 
 
 class StatusEntry(NamedTuple):
-    """Who holds a place as of a moment, and the control event that says so.
+    """Who holds a place as of a moment (assessed), the control event that says so, and claims beside it.
 
     A named tuple rather than a dataclass: a status builds one per place, ten thousand at a time.
+    A place known only from claims has ``holder``, ``status``, ``since`` and ``event_id`` None.
     """
 
     place: str
     place_id: int
     admin1: str | None
-    holder: str
-    status: ControlStatus
+    holder: str | None  # None: contested with no holder, or only claims known
+    status: ControlStatus | None
     part: str | None
-    since: When  # when the event it rests on happened (``history`` shows the whole span)
+    since: When | None  # when the event it rests on happened (``history`` shows the whole span)
     against: tuple[str, ...]
-    event_id: str  # the latest control event known by then: the one the status rests on
-    claimed: bool  # that event is a party's claim, not an assessment
+    event_id: str | None  # the latest assessed control event known by then: the one the status rests on
+    claimed: bool = False  # always False: status rests on assessments (kept for the JSON shape)
     claimed_by: str | None = None
+    claims: tuple[ClaimEntry, ...] = ()  # claimed control not older than the assessment
 
     def to_json(self, tz: tzinfo) -> dict[str, Any]:
         """The ``status`` entry shape of docs/json.md (inlined: it runs once per place)."""
-        place, place_id, admin1, holder, status, part, since, against, event_id, claimed, claimed_by = self
-        day = since.day
+        place, place_id, admin1, holder, status, part, since, against, event_id, claimed, claimed_by, claims = self
+        if since is None:
+            when = None
+        elif since.day is not None:
+            when = since.day.isoformat()
+        else:
+            when = since.instant.astimezone(tz).isoformat("T", "seconds")
         return {
             "place": place,
             "holder": holder,
-            "status": status.value,
+            "status": status.value if status is not None else None,
             "part": part,
-            "since": day.isoformat() if day is not None else since.instant.astimezone(tz).isoformat("T", "seconds"),
+            "since": when,
             "against": list(against),
             "event_id": event_id,
             "place_id": place_id,
             "admin1": admin1,
-            "precision": since.precision.value,
+            "precision": since.precision.value if since is not None else None,
             "claimed": claimed,
             "claimed_by": claimed_by,
+            "claims": [c.to_json(tz) for c in claims],
         }
+
+    def with_claims(self, claims: Sequence[ClaimEntry]) -> StatusEntry:
+        return self._replace(claims=tuple(claims))
 
 
 def status_from_events(place: Place, events: Sequence[Event], cutoff: datetime, tz: tzinfo) -> StatusEntry | None:
-    """The status of one place as of ``cutoff`` from its events in store order (None: no control known yet)."""
+    """The status of one place as of ``cutoff`` from its events (None: nothing known yet).
+
+    Answers from the latest assessed control event by ``When.start(tz)``; claims known by then and not
+    older than it go beside it. Only claims: an entry with no holder and those claims.
+    """
     latest = None
-    for event in events:
-        if event.kind is Kind.CONTROL and not event.retracted and event.holder and known_by(event.when, cutoff, tz):
+    for event in in_report_order(events, tz):
+        if is_assessed_control(event) and known_by(event.when, cutoff, tz):
             latest = event
-    if latest is None or latest.holder is None:
-        return None
+    claims = claims_since(events, latest.when if latest else None, cutoff, tz)
+    if latest is None:
+        if not claims:
+            return None
+        return StatusEntry(place.name, place.id, place.admin1, None, None, None, None, (), None, claims=tuple(claims))
     return StatusEntry(place.name, place.id, place.admin1, latest.holder, latest.status or ControlStatus.HELD,
-                       latest.part, latest.when, latest.against, latest.id, latest.claimed,
-                       latest.claimed_by)  # fmt: skip
+                       latest.part, latest.when, latest.against, latest.id, claims=tuple(claims))  # fmt: skip
 
 
 def actor_family(name: str, actors: Iterable[Actor]) -> set[str]:
@@ -164,10 +227,14 @@ def actor_family(name: str, actors: Iterable[Actor]) -> set[str]:
 def filter_status(
     entries: Iterable[StatusEntry], family: set[str] | None = None, admin1: str | None = None
 ) -> list[StatusEntry]:
-    """Entries where the actor (or a unit under it) holds or contests the place, in the governorate; by name."""
+    """Entries where the actor (or a unit under it) holds or contests the place, in the governorate; by name.
+
+    A place known only from claims matches on a claim's holder.
+    """
     kept = list(entries)
     if family is not None:
-        kept = [e for e in kept if e.holder in family or family.intersection(e.against)]
+        kept = [e for e in kept if e.holder in family or family.intersection(e.against)
+                or e.event_id is None and any(c.holder in family for c in e.claims)]  # fmt: skip
     if admin1 is not None:
         wanted = {a for a in {e.admin1 for e in kept} if a is not None and same_name(a, admin1)}
         kept = [e for e in kept if e.admin1 in wanted]
@@ -206,17 +273,13 @@ class ShownSpan:
 
 
 def _before(when: When, instant: datetime, tz: tzinfo) -> bool:
-    """``when`` starts before ``instant``; a window only when its day is before the instant's day."""
-    if when.day is None:
-        return when.instant < instant
-    return when.day < instant.astimezone(tz).date()
+    """``when`` starts before ``instant`` (a window at local midnight of its first day)."""
+    return when.start(tz) < instant
 
 
 def _after(when: When, until: datetime, tz: tzinfo) -> bool:
-    """``when`` is at or after an exclusive ``until``; a window only when its day is past until's last day."""
-    if when.day is None:
-        return when.instant >= until
-    return when.day > last_day(until, tz)
+    """``when`` starts at or after an exclusive ``until`` (a window at local midnight of its first day)."""
+    return when.start(tz) >= until
 
 
 def clip_spans(
@@ -229,34 +292,31 @@ def clip_spans(
         start, end = span.start, span.end
         if until is not None and _after(start, until, tz):
             continue
-        if (
-            since is not None
-            and end is not None
-            and (end.instant <= since if end.day is None else _before(end, since, tz))
-        ):
+        if since is not None and end is not None and end.start(tz) <= since:
             continue
         clipped_start = since is not None and _before(start, since, tz)
         if end is None:
             clipped_end = until is not None and until < now
         else:
-            clipped_end = until is not None and _after(end, until, tz) and end.instant != until
+            clipped_end = until is not None and _after(end, until, tz) and end.start(tz) != until
         if clipped_start and since is not None:
             start = When.exact(since)
         if clipped_end and until is not None:
             end = When.exact(until)
-        stop = end.instant if end else horizon
-        shown.append(ShownSpan(span, start, end, max(0.0, (stop - start.instant).total_seconds()),
+        stop = end.start(tz) if end else horizon
+        shown.append(ShownSpan(span, start, end, max(0.0, (stop - start.start(tz)).total_seconds()),
                                clipped_start, clipped_end))  # fmt: skip
     return shown
 
 
 @dataclass
 class History:
-    """A place, its control timeline and every event there."""
+    """A place, its assessed control timeline, the claims beside it and every event there."""
 
     place: Place
     spans: list[ShownSpan]
     events: list[Event]
+    claims: list[ClaimEntry] = field(default_factory=list)
 
     def to_json(self, tz: tzinfo) -> dict[str, Any]:
         """The ``history`` shape of docs/json.md."""
@@ -264,6 +324,7 @@ class History:
             "place": self.place.to_json(),
             "control": [s.to_json(tz) for s in self.spans],
             "events": [e.to_json(tz) for e in self.events],
+            "claims": [c.to_json(tz) for c in self.claims],
         }
 
 
@@ -276,153 +337,13 @@ def history(
     tz: tzinfo,
     include_retracted: bool = False,
 ) -> History:
-    """A place's history: spans from all its control events (cut to the window), the events in the window."""
-    spans = control_spans(e for e in events if until is None or when_in(e.when, None, until, tz))
-    shown = [e for e in events if when_in(e.when, since, until, tz) and (include_retracted or not e.retracted)]
-    return History(place, clip_spans(spans, since, until, now, tz), shown)
-
-
-# --- summary ---------------------------------------------------------------------------------------
-
-QUANTITY_FIELDS = ("killed", "injured", "captured")
-
-
-@dataclass(frozen=True)
-class ControlChange:
-    """A control event that changed a place's state: from the holder before to the holder after."""
-
-    place: str
-    place_id: int
-    before: str | None
-    after: str
-    status: ControlStatus
-    part: str | None
-    event_id: str
-    claimed: bool
-    claimed_by: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        """A ``control_changes`` item of the summary shape."""
-        return {"place": self.place, "from": self.before, "to": self.after, "status": self.status.value,
-                "part": self.part, "event_id": self.event_id, "claimed": self.claimed,
-                "claimed_by": self.claimed_by}  # fmt: skip
-
-
-@dataclass
-class Tally:
-    """What one day (or a whole range) adds up to."""
-
-    events: int = 0
-    by_kind: dict[str, int] = field(default_factory=lambda: {k.value: 0 for k in Kind})
-    changes: list[ControlChange] = field(default_factory=list)
-    totals: dict[str, Range] = field(default_factory=dict)
-    persons: list[dict[str, Any]] = field(default_factory=list)
-    places: set[str] = field(default_factory=set)
-    claims: list[dict[str, Any]] = field(default_factory=list)
-    imprecise: list[dict[str, Any]] = field(default_factory=list)
-
-    def total(self, name: str) -> dict[str, Any]:
-        """An assessed ``{low, high}`` total (zero when nothing was reported)."""
-        return self.totals.get(name, Range()).to_json()
-
-    def to_json(self) -> dict[str, Any]:
-        """The per-day (or total) part of the summary shape."""
-        gains: dict[str, list[str]] = {}
-        losses: dict[str, list[str]] = {}
-        for change in self.changes:
-            if change.claimed or change.before == change.after:
-                continue
-            gains.setdefault(change.after, []).append(change.place)
-            if change.before is not None:
-                losses.setdefault(change.before, []).append(change.place)
-        return {
-            "events": self.events,
-            "by_kind": dict(self.by_kind),
-            "control_changes": [c.to_json() for c in self.changes],
-            "killed": self.total("killed"),
-            "injured": self.total("injured"),
-            "captured": self.total("captured"),
-            "displaced_people": self.total("people"),
-            "displaced_families": self.total("families"),
-            "persons": list(self.persons),
-            "places": sorted(self.places, key=str.casefold),
-            "claims": list(self.claims),
-            "gains": {a: sorted(p, key=str.casefold) for a, p in sorted(gains.items())},
-            "losses": {a: sorted(p, key=str.casefold) for a, p in sorted(losses.items())},
-            "imprecise": list(self.imprecise),
-        }
-
-    def add(self, event: Event, change: ControlChange | None, tz: tzinfo) -> None:
-        """Count one event: a claim goes to ``claims`` with its figures, never into the totals."""
-        self.events += 1
-        self.by_kind[event.kind.value] += 1
-        self.places.add(event.place)
-        if change is not None:
-            self.changes.append(change)
-        if is_imprecise(event.when):
-            self.imprecise.append({"event_id": event.id, "kind": event.kind.value, "place": event.place,
-                                   "precision": event.when.precision.value, "at": when_json(event.when, tz),
-                                   "at_end": event.when.end.isoformat() if event.when.end else None})  # fmt: skip
-        if event.person:
-            fate = [name for name in QUANTITY_FIELDS if getattr(event, name)]
-            self.persons.append({"name": event.person, "role": event.role, "place": event.place,
-                                 "side": event.side, "fate": fate, "event_id": event.id,
-                                 "claimed": event.claimed})  # fmt: skip
-        figures = {name: getattr(event, name) for name in (*QUANTITY_FIELDS, "people", "families")}
-        if event.claimed:
-            claim: dict[str, Any] = {"event_id": event.id, "party": event.claimed_by, "kind": event.kind.value,
-                                     "place": event.place}  # fmt: skip
-            if event.kind is Kind.CONTROL:
-                claim.update(holder=event.holder, status=event.status.value if event.status else None)
-            if event.side:
-                claim["side"] = event.side
-            claim.update({name: q.to_json() for name, q in figures.items() if isinstance(q, Quantity)})
-            self.claims.append(claim)
-            return
-        for name, q in figures.items():
-            if q is not None:
-                self.totals[name] = self.totals.get(name, Range()).add(q)
-
-
-def summary(
-    events: Sequence[Event],
-    days: Sequence[date],
-    before: dict[int, tuple[str | None, ControlStatus, str | None]],
-    tz: tzinfo,
-) -> dict[str, Any]:
-    """Per-day entries for ``days`` plus a total, from the events of those days in store order.
-
-    ``before`` is each place's control state (holder, status, part) before the first day, so a
-    control event is a change only when it differs from what held before it.
-    """
-    by_day = {day: Tally() for day in days}
-    total = Tally()
-    state = dict(before)
-    for event in events:
-        if event.retracted:
-            continue
-        day = event.when.local_day(tz)
-        if day not in by_day:
-            continue
-        change = None
-        if event.kind is Kind.CONTROL and event.holder is not None:
-            previous = state.get(event.place_id)
-            key = control_key(event)
-            if previous != key:
-                change = ControlChange(event.place, event.place_id, previous[0] if previous else None,
-                                       event.holder, key[1], event.part, event.id, event.claimed,
-                                       event.claimed_by)  # fmt: skip
-            state[event.place_id] = key
-        by_day[day].add(event, change, tz)
-        total.add(event, change, tz)
-    entries = [{"day": day.isoformat(), **tally.to_json()} for day, tally in by_day.items()]
-    first, last = (days[0].isoformat(), days[-1].isoformat()) if days else (None, None)
-    return {"days": entries, "total": {"from": first, "until": last, "day_count": len(days), **total.to_json()}}
-
-
-def day_range(first: date, last: date) -> list[date]:
-    """Every day from ``first`` to ``last`` inclusive."""
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    """A place's history: assessed spans from all its control events (cut to the window), the claims and
+    events in the window, in report order (``When.start(tz)``)."""
+    ordered = in_report_order(events, tz)
+    spans = control_spans((e for e in ordered if until is None or when_in(e.when, None, until, tz)), tz)
+    shown = [e for e in ordered if when_in(e.when, since, until, tz) and (include_retracted or not e.retracted)]
+    claims = [ClaimEntry.of(e) for e in shown if e.kind is Kind.CONTROL and e.claimed and not e.retracted]
+    return History(place, clip_spans(spans, since, until, now, tz), shown, claims)
 
 
 @dataclass(frozen=True)

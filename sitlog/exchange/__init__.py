@@ -93,7 +93,7 @@ def export(store: Store, req: ExportRequest, out: TextIO, note: Callable[[str], 
         return csv_format.write_csv(store, req, out)
     if req.fmt is ExportFormat.GEOJSON:
         return csv_format.write_geojson(store, req, out, note)
-    return acled.write_acled(store, req, out)
+    return acled.write_acled(store, req, out, note)
 
 
 class _DryRun(Exception):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -154,11 +155,15 @@ class _AcledWriter:
             kind, sub = BATTLES, "Armed clash"
             actor2, assoc1 = actors[1], "; ".join(actors[2:])
         elif event.kind is Kind.CONTROL:
-            before = previous_holder(self.store, event, self.req.flt.known_at)
-            if event.status is not None and event.status.value != "held" or event.part:
+            before = previous_holder(self.store, event, self.req.flt.known_at) or event.from_actor
+            if not actors:  # contested with no holder: fighting between the parties named
+                kind, sub = BATTLES, "Armed clash"
+                actor1, actor2 = event.against[0], ", ".join(event.against[1:2])
+                assoc1 = "; ".join(event.against[2:])
+            elif event.status is not None and event.status.value != "held" or event.part:
                 kind, sub = BATTLES, "Armed clash"
                 actor2 = event.against[0] if event.against else before if before != actor1 else ""
-            elif before == actor1:
+            elif before == actor1 or before is None and not event.against:  # held on, or nobody named before
                 kind, sub = STRATEGIC, "Other"
             else:
                 state = self.types.get(actor1) is ActorType.STATE
@@ -192,18 +197,28 @@ class _AcledWriter:
         self.count += 1
 
 
-def write_acled(store: Store, req: ExportRequest, out: TextIO) -> int:
-    """ACLED's column layout, one row per event; casualties fold into their clash or strike as fatalities."""
+def write_acled(store: Store, req: ExportRequest, out: TextIO, note: Callable[[str], None] | None = None) -> int:
+    """ACLED's column layout, one row per event; casualties fold into their clash or strike as fatalities.
+
+    Baselines and advances are left out (ACLED codes changes and violence only), with one ``note``.
+    """
     writer = _AcledWriter(store, req, out)
     writer.writer.writerow(ACLED_COLUMNS)
     days: dict[date, list[Event]] = {}
+    left = {"baseline": 0, "advance": 0}
     for event in store.events.select(req.flt):
+        if event.baseline or event.kind is Kind.ADVANCE:
+            left["baseline" if event.baseline else "advance"] += 1
+            continue
         day = event.when.local_day(req.tz)
         for old in sorted(d for d in days if d < day - timedelta(days=1)):  # events come in UTC order
             writer.day(days.pop(old))
         days.setdefault(day, []).append(event)
     for old in sorted(days):
         writer.day(days[old])
+    if note is not None and any(left.values()):
+        note(f"left out {left['baseline']} baseline(s) and {left['advance']} advance(s): "
+             "ACLED codes changes and violence only")  # fmt: skip
     return writer.count
 
 

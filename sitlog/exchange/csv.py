@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 from sitlog.domain.model import (
     ActorType,
     ControlStatus,
+    Distance,
     Event,
     Kind,
     Means,
     Place,
     Precision,
     Quantity,
+    Relation,
     When,
     check_coordinates,
     parse_client_id,
@@ -38,6 +40,7 @@ _KINDS = frozenset(k.value for k in Kind)
 _WINDOWS = frozenset(p.value for p in Precision if p is not Precision.EXACT)
 _STATUSES = frozenset(s.value for s in ControlStatus)
 _MEANS = frozenset(m.value for m in Means)
+_RELATIONS = frozenset(r.value for r in Relation)
 _SIDE_WORDS = ("civilians", "unknown")
 
 # --- writing: one flat row per event (its latest revision) ---------------------------------------------
@@ -51,6 +54,7 @@ CSV_COLUMNS = (
     "people", "people_low", "people_high", "families", "families_low", "families_high", "to",
     "source", "grade", "claimed", "claimed_by", "note", "tags",
     "operator", "recorded_at", "revision", "retracted", "reason", "duplicate_of",
+    "baseline", "from", "relation", "distance_km", "distance_km_low", "distance_km_high", "direction", "sources",
 )  # fmt: skip
 # HXL hashtags (DOMAIN.md); bookkeeping columns stay untagged.
 HXL_TAGS = {
@@ -84,8 +88,14 @@ def flat(event: Event, place: Place, tz: tzinfo) -> dict[str, Any]:
         to=event.to, source=event.source, grade=event.grade, claimed=event.claimed, claimed_by=event.claimed_by,
         note=event.note, tags=LIST_SEPARATOR.join(event.tags) or None, operator=event.operator,
         recorded_at=rfc3339(event.recorded_at, tz), revision=event.revision, retracted=event.retracted,
-        reason=event.reason, duplicate_of=event.duplicate_of,
+        reason=event.reason, duplicate_of=event.duplicate_of, baseline=event.baseline, relation=event.relation,
+        distance_km=event.distance_km.text if event.distance_km else None, direction=event.direction,
+        distance_km_low=event.distance_km.low if event.distance_km else None,
+        distance_km_high=event.distance_km.high if event.distance_km else None,
+        sources=len(event.all_sources), **{"from": event.from_actor},
     )  # fmt: skip
+    if event.relation is not None:
+        data["relation"] = event.relation.value
     return {column: data[column] for column in CSV_COLUMNS}
 
 
@@ -226,10 +236,15 @@ def split_list(value: str | None) -> list[str]:
 
 
 def precheck(
-    kind: Kind, actors: list[str], quantities: dict[str, Quantity | None], person: str | None, role: str | None
+    kind: Kind,
+    actors: list[str],
+    quantities: dict[str, Quantity | None],
+    person: str | None,
+    role: str | None,
+    status: str | None = None,
 ) -> None:
     """The per-kind rules on names as given, before any name is resolved (and a place or actor created)."""
-    if kind in (Kind.CONTROL, Kind.STRIKE) and not actors:
+    if kind in (Kind.CONTROL, Kind.STRIKE, Kind.ADVANCE) and not actors and status != "contested":
         raise RowError(
             "actors", f"a {kind.value} event needs an actor (its {'holder' if kind is Kind.CONTROL else 'striker'})"
         )
@@ -335,7 +350,15 @@ class CsvConverter:
         def opt(column: str) -> str | None:
             return row.get(column) or None
 
-        precheck(kind, actors, quantities, opt("person"), opt("role"))
+        baseline = cell_bool(row.get("baseline") or "", "baseline")
+        relation = (row.get("relation") or "").strip().lower() or None
+        if relation is not None and relation not in _RELATIONS:
+            raise RowError("relation", f"must be toward or near, not {relation!r}")
+        try:
+            distance = Distance.parse(row["distance_km"]) if (row.get("distance_km") or "").strip() else None
+        except InvalidInput as exc:
+            raise RowError("distance_km", exc.message) from None
+        precheck(kind, actors, quantities, opt("person"), opt("role"), status)
         spec = ForeignPlace(name, opt("admin1"), opt("admin2"), opt("admin3"), opt("pcode"), lat, lon)
         place = self._place(spec, place_id)
         ids: dict[str, int] = {}
@@ -357,7 +380,9 @@ class CsvConverter:
             note=opt("note"), tags=tuple(split_list(row.get("tags"))), operator=operator or self.req.operator,
             recorded_at=recorded_at, retracted=retracted, reason=opt("reason"), duplicate_of=opt("duplicate_of"),
             killed=quantities["killed"], injured=quantities["injured"], captured=quantities["captured"],
-            people=quantities["people"], families=quantities["families"],
+            people=quantities["people"], families=quantities["families"], baseline=baseline,
+            from_actor=named(opt("from") or "") if opt("from") else None,
+            relation=Relation(relation) if relation else None, distance_km=distance, direction=opt("direction"),
         )  # fmt: skip
         try:
             validate_event(event)

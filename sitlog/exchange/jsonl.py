@@ -15,7 +15,20 @@ from collections.abc import Iterator
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
-from sitlog.domain.model import ActorType, ControlStatus, Event, Kind, Means, Precision, check_coordinates, rfc3339
+from sitlog.domain.model import (
+    ActorType,
+    ControlStatus,
+    Distance,
+    Event,
+    Kind,
+    Means,
+    Precision,
+    Relation,
+    SourceRef,
+    check_coordinates,
+    from_utc_key,
+    rfc3339,
+)
 from sitlog.errors import InvalidInput
 from sitlog.exchange.base import ByteLines, ExportRequest, ImportRequest, RowError
 from sitlog.store.bulk import (
@@ -27,6 +40,7 @@ from sitlog.store.bulk import (
     import_place_record,
     quantity_text,
 )
+from sitlog.store.events import distance_text, sources_text
 
 if TYPE_CHECKING:
     from sitlog.store import Store
@@ -131,6 +145,7 @@ _KINDS = frozenset(k.value for k in Kind)
 _WINDOWS = frozenset(p.value for p in Precision if p is not Precision.EXACT)
 _STATUSES = frozenset(s.value for s in ControlStatus)
 _MEANS = frozenset(m.value for m in Means)
+_RELATIONS = frozenset(r.value for r in Relation)
 _ACTOR_TYPES = frozenset(t.value for t in ActorType)
 _SIDE_WORDS = ("civilians", "unknown")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9:._-]{0,127}").fullmatch
@@ -360,8 +375,10 @@ class JsonlConverter:
         tags_text = self._tags.get(tuple(tags)) if type(tags) is list else None
         if tags_text is None:
             tags_text = self._tags[tuple(_texts(d, "tags"))] = json.dumps(_texts(d, "tags"), ensure_ascii=False)
-        if kind == "control" and not distinct:
-            raise RowError("actors", "a control event needs its holder")
+        if kind == "control" and not distinct and status != "contested":
+            raise RowError("actors", "a control event needs its holder (unless contested)")
+        if kind == "advance" and not distinct:
+            raise RowError("actors", "an advance needs who advanced")
         if kind == "clash" and distinct < 2:
             raise RowError("actors", "a clash needs at least two different actors")
         if kind == "casualties" and not (killed or injured or captured):
@@ -377,4 +394,41 @@ class JsonlConverter:
             actor_ids, against_ids, status, part, outcome, killed, injured, captured, side, person, role, means,
             people, families, to_place, source, grade, int(claimed), claimed_by, note, tags_text, operator,
             instant_key(get("recorded_at"), "recorded_at"), int(retracted), reason, duplicate_of, None,
+            *self.assessment(d, source, grade),
         )  # fmt: skip
+
+    def assessment(self, d: dict[str, Any], source: Any, grade: Any) -> tuple[Any, ...]:
+        """The m004 columns of a revision record (all optional: files from before issue 11 lack them).
+
+        A ``sources`` list that names only the record's own report is stored as ``[]``, as ``log`` stores it,
+        so re-importing an export finds every revision already here.
+        """
+        get = d.get
+        baseline = get("baseline", False)
+        if type(baseline) is not bool:
+            raise RowError("baseline", "must be true or false")
+        from_name = get("from")
+        from_id = self._actor(from_name, "from")[0] if from_name is not None else None
+        relation = get("relation")
+        if relation is not None and relation not in _RELATIONS:
+            raise RowError("relation", f"must be toward or near, not {relation!r}")
+        distance = get("distance_km")
+        try:
+            distance_text_ = distance_text(Distance.from_json(distance)) if distance is not None else None
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise RowError("distance_km", "must be {low, high, text} in km, not negative") from None
+        direction = _text(d, "direction")
+        sources = get("sources") or []
+        if type(sources) is not list or not all(type(s) is dict for s in sources):
+            raise RowError("sources", "must be a list of {source, grade, operator, recorded_at}")
+        refs = []
+        for item in sources:
+            stamp = item.get("recorded_at")
+            who = item.get("operator")
+            if any(v is not None and type(v) is not str for v in (item.get("source"), item.get("grade"), who)):
+                raise RowError("sources", "source, grade and operator must be text or null")
+            when = from_utc_key(instant_key(stamp, "sources")) if stamp is not None else None
+            refs.append(SourceRef(item.get("source"), item.get("grade"), who, when))
+        if refs == [SourceRef(source, grade, None, None)]:
+            refs = []
+        return int(baseline), from_id, relation, distance_text_, direction, sources_text(refs)

@@ -14,13 +14,14 @@ a change set too, so running ``undo`` twice re-applies what the first one revert
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from sitlog.domain.model import (
     ChangeSet,
     ControlStatus,
+    Distance,
     Event,
     Kind,
     Means,
@@ -57,7 +58,11 @@ if TYPE_CHECKING:
 
 # Kind-specific amend options: the Event field each sets, its option name, the kinds it applies to.
 KIND_OPTIONS: dict[str, tuple[str, tuple[Kind, ...]]] = {
-    "by": ("--by", (Kind.CONTROL, Kind.STRIKE)),
+    "by": ("--by", (Kind.CONTROL, Kind.STRIKE, Kind.ADVANCE)),
+    "from": ("--from", (Kind.CONTROL,)),
+    "baseline": ("--baseline", (Kind.CONTROL,)),
+    "distance": ("--distance", (Kind.ADVANCE,)),
+    "direction": ("--direction", (Kind.ADVANCE,)),
     "status": ("--status", (Kind.CONTROL,)),
     "part": ("--part", (Kind.CONTROL,)),
     "against": ("--against", (Kind.CONTROL,)),
@@ -93,12 +98,13 @@ _SIDE_WORDS = ("civilians", "unknown")
 _KIND_FIELDS: dict[str, Any] = dict(
     actors=(), status=None, part=None, against=(), outcome=None, killed=None, injured=None, captured=None,
     side=None, person=None, role=None, means=None, people=None, families=None, to=None, to_place_id=None,
+    baseline=False, from_actor=None, relation=None, distance_km=None, direction=None,
 )  # fmt: skip
 
 
 def state(event: Event) -> tuple[Any, ...]:
-    """What an event says plus whether it stands: two revisions with equal state are no change."""
-    return (event.content(), event.retracted, event.duplicate_of)
+    """What an event says, the reports behind it and whether it stands: equal states are no change."""
+    return (event.content(), event.retracted, event.duplicate_of, event.sources)
 
 
 def _check_reason(reason: str) -> None:
@@ -168,6 +174,10 @@ def amended(
     if changes.get("unretract"):
         update.update(retracted=False, duplicate_of=None)
     event = event.with_changes(**update)
+    if event.sources and ("source" in changes or "grade" in changes):
+        # The first source is the event's own report: it says what --source and --grade now say.
+        first = replace(event.sources[0], source=event.source, grade=event.grade)
+        event = event.with_changes(sources=(first, *event.sources[1:]))
     if event.kind is Kind.CONTROL:
         # "held" means the whole place: saying so drops a part; naming a part of a held place makes it partial.
         if "status" in changes and event.status is ControlStatus.HELD and "part" not in changes:
@@ -195,6 +205,12 @@ def _parsed_values(c: dict[str, Any]) -> dict[str, Any]:
             update[name] = None if _blank(c[name]) else c[name].strip()
     if "note" in c:
         update["note"] = None if _blank(c["note"]) else c["note"]
+    if "distance" in c:
+        update["distance_km"] = None if _blank(c["distance"]) else Distance.parse(c["distance"])
+    if "direction" in c:
+        update["direction"] = None if _blank(c["direction"]) else c["direction"].strip()
+    if "baseline" in c:
+        update["baseline"] = bool(c["baseline"])
     if "tags" in c:
         update["tags"] = tuple(dict.fromkeys(t.strip() for t in c["tags"] if t.strip()))
     if "claimed" in c:
@@ -219,8 +235,10 @@ def _resolved_names(store: Store, c: dict[str, Any], now: datetime, notes: list[
     if "place" in c:
         place = resolve_or_create_place(store, c["place"], bool(c.get("new_place")), now, notes)
         update.update(place_id=place.id, place=place.name)
-    if "by" in c:
-        update["actors"] = (_actor(store, c["by"], notes),)
+    if "by" in c:  # --by '' leaves a contested place with no holder
+        update["actors"] = () if _blank(c["by"]) else (_actor(store, c["by"], notes),)
+    if "from" in c:
+        update["from_actor"] = None if _blank(c["from"]) else _actor(store, c["from"], notes)
     if "against" in c:
         update["against"] = actors(c["against"])
     if "actors" in c:

@@ -35,7 +35,8 @@ def load_scenario(store: Store, lines: Iterable[str]) -> int:
                 if "place" in item:
                     p = item["place"]
                     store.places.add(p["name"], p.get("aliases", []), p.get("admin1"), p.get("admin2"),
-                                    source="demo scenario", now=_SCENARIO_CREATED)  # fmt: skip
+                                     p.get("admin3"), p.get("pcode"), p.get("lat"), p.get("lon"),
+                                     source="demo scenario", now=_SCENARIO_CREATED)  # fmt: skip
                 elif "actor" in item:
                     a = item["actor"]
                     parent = store.actors.resolve(a["parent"]).item if a.get("parent") else None

@@ -5,17 +5,20 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sitlog.domain.model import (
     ControlStatus,
+    Distance,
     Event,
     Kind,
     Means,
     Place,
     Quantity,
+    Relation,
+    SourceRef,
     When,
     check_coordinates,
     new_event_id,
@@ -52,15 +55,22 @@ class LogRequest:
     event_id: str | None = None
     new_place: bool = False
     as_json: bool = False
+    corroborates: str | None = None  # an event id (or prefix): add this report to it instead of a new event
 
 
 @dataclass
 class LogResult:
-    """The stored event, how its names were resolved, and whether it was new (False: a same-content retry)."""
+    """The stored event, how its names were resolved, and whether it was new (False: a same-content retry).
+
+    ``warnings`` are for the operator's eyes (a likely duplicate, a ``--from`` an earlier event
+    contradicts); ``corroborated`` says the report was added to an existing event as a source.
+    """
 
     event: Event
     notes: list[str]
     created: bool
+    warnings: list[str] = field(default_factory=list)
+    corroborated: bool = False
 
 
 def _quantity(value: str | None, option: str) -> Quantity | None:
@@ -113,14 +123,17 @@ def build_event(store: Store, req: LogRequest, when: When, now: datetime, notes:
     }
     status = parse_enum(ControlStatus, f.get("status") or "held", "--status") if kind is Kind.CONTROL else None
     means = parse_enum(Means, f["means"], "--means") if f.get("means") else None
-    _check_required(kind, f, quantities)
+    relation = parse_enum(Relation, f["relation"], "relation") if f.get("relation") else None
+    distance = Distance.parse(f["distance"]) if f.get("distance") is not None else None
+    _check_required(kind, f, quantities, status)
     place = resolve_or_create_place(store, req.place, req.new_place, now, notes)
     actors: tuple[str, ...] = ()
     against: tuple[str, ...] = ()
     side = None
     to_place: Place | None = None
-    if kind in (Kind.CONTROL, Kind.STRIKE):
-        actors = (_actor(store, f["by"], notes),)
+    from_actor = _actor(store, f["from"], notes) if kind is Kind.CONTROL and f.get("from") else None
+    if kind in (Kind.CONTROL, Kind.STRIKE, Kind.ADVANCE):
+        actors = (_actor(store, f["by"], notes),) if f.get("by") else ()
         against = tuple(dict.fromkeys(_actor(store, a, notes) for a in f.get("against") or []))
     elif kind is Kind.CLASH:
         actors = tuple(dict.fromkeys(_actor(store, a, notes) for a in f["actors"]))
@@ -162,6 +175,11 @@ def build_event(store: Store, req: LogRequest, when: When, now: datetime, notes:
         tags=tuple(dict.fromkeys(t.strip() for t in req.tags if t.strip())),
         operator=req.operator,
         recorded_at=now,
+        baseline=bool(f.get("baseline")) and kind is Kind.CONTROL,
+        from_actor=from_actor,
+        relation=relation,
+        distance_km=distance,
+        direction=_text(f.get("direction")),
     )
     if event.part and event.status is ControlStatus.HELD:
         event = event.with_changes(status=ControlStatus.PARTIAL)
@@ -173,11 +191,18 @@ def _text(value: str | None) -> str | None:
     return value.strip() or None if value is not None else None
 
 
-def _check_required(kind: Kind, f: dict[str, Any], quantities: dict[str, Quantity | None]) -> None:
+def _check_required(
+    kind: Kind, f: dict[str, Any], quantities: dict[str, Quantity | None], status: ControlStatus | None
+) -> None:
     """The options a kind cannot do without, checked before any name is looked up."""
-    if kind in (Kind.CONTROL, Kind.STRIKE) and not f.get("by"):
-        what = "holds the place" if kind is Kind.CONTROL else "struck"
-        raise InvalidInput(f"a {kind.value} event needs --by ACTOR (who {what})")
+    if kind is Kind.CONTROL and status is ControlStatus.CONTESTED:
+        if len({*([f["by"]] if f.get("by") else []), *(a.strip().casefold() for a in f.get("against") or [])}) < 2:
+            raise InvalidInput("contested needs two parties: give --against ACTOR twice, or --by and --against")
+    elif kind in (Kind.CONTROL, Kind.STRIKE, Kind.ADVANCE) and not f.get("by"):
+        what = {Kind.CONTROL: "holds the place", Kind.STRIKE: "struck", Kind.ADVANCE: "advanced"}[kind]
+        raise InvalidInput(f"a{'n' if kind is Kind.ADVANCE else ''} {kind.value} event needs --by ACTOR (who {what})")
+    if kind is Kind.CONTROL and f.get("baseline") and f.get("from"):
+        raise InvalidInput("a --baseline records who held the place as of then; it takes no --from")
     if kind is Kind.CLASH and len({a.strip().casefold() for a in f.get("actors") or []}) < 2:
         raise InvalidInput("a clash needs at least two different --actor ACTOR")
     if kind is Kind.CASUALTIES and not any(quantities[k] for k in ("killed", "injured", "captured")):
@@ -186,11 +211,21 @@ def _check_required(kind: Kind, f: dict[str, Any], quantities: dict[str, Quantit
         raise InvalidInput("displacement needs --people Q or --families Q")
 
 
-def record(store: Store, req: LogRequest, when: When, now: datetime) -> LogResult:
-    """Store one logged event in one transaction; a retry with the same ``--id`` and content is a no-op."""
+def record(store: Store, req: LogRequest, when: When, now: datetime, tz: tzinfo = timezone.utc) -> LogResult:
+    """Store one logged event in one transaction; a retry with the same ``--id`` and content is a no-op.
+
+    With ``req.corroborates`` the report is added as a source to that event instead (see ``corroborate``).
+    Raises InvalidInput (exit 3) for bad input, an id reused for other content, or a bad ``--corroborates``.
+    """
     notes: list[str] = []
     with store.transaction():
+        target = _corroborated(store, req.corroborates) if req.corroborates else None
         event = build_event(store, req, when, now, notes)
+        if target is not None:
+            if target.kind is not event.kind:
+                raise InvalidInput(f"event {target.id} is a {target.kind.value} event, not {event.kind.value}")
+            added = _add_source(store, target, SourceRef(event.source, event.grade, req.operator, now), now)
+            return LogResult(added, notes, False, corroborated=True)
         existing = store.events.find(event.id)
         if existing is not None:
             # Without --at the time defaults to "now", which a retry minutes later cannot repeat.
@@ -198,10 +233,75 @@ def record(store: Store, req: LogRequest, when: When, now: datetime) -> LogResul
             if existing.content() == retry.with_changes(place=existing.place).content():
                 return LogResult(existing, notes, False)
             raise InvalidInput(f"event id {event.id} is already used for different content (use `sitlog amend`)")
+        warnings = _warnings(store, event, tz)
         changeset = new_event_id(now)
         store.begin_changeset(changeset, req.operator, f"log {event.kind.value}", now, event.id)
         store.events.insert_revision(event, changeset)
-    return LogResult(event, notes, True)
+    return LogResult(event, notes, True, warnings)
+
+
+def _warnings(store: Store, event: Event, tz: tzinfo) -> list[str]:
+    """What the operator should look at: likely duplicates, and a ``--from`` an earlier event contradicts."""
+    from sitlog.store import reports as store_reports
+
+    found = []
+    for other in store_reports.likely_duplicates(store, event, tz):
+        found.append(f"warning: likely duplicate of {other.id} ({other.kind.value} at {other.place}, "
+                     f"{other.when.to_json(tz)}); to add this source to it use --corroborates {other.id}")  # fmt: skip
+    if event.from_actor is not None:
+        before = event.when.start(tz) - timedelta(seconds=1)
+        for entry in store_reports.status(store, before, tz, place_ids=[event.place_id]):
+            if entry.status is not None and entry.holder != event.from_actor:
+                found.append(f"warning: --from {event.from_actor}, but {entry.event_id} says "
+                             f"{entry.holder or 'nobody'} held it before; reports use that event")  # fmt: skip
+    return found
+
+
+def _corroborated(store: Store, event_id: str) -> Event:
+    """The standing event a corroboration adds to (exit 3: unknown, ambiguous or retracted)."""
+    try:
+        target = store.events.get(event_id)
+    except NotFound as exc:
+        raise InvalidInput(exc.message) from None
+    if target.retracted:
+        raise InvalidInput(
+            f"event {target.id} is retracted ({target.reason or 'no reason given'}); "
+            "bring it back with `sitlog amend --unretract` before corroborating it"
+        )
+    return target
+
+
+def _add_source(store: Store, head: Event, source: SourceRef, now: datetime) -> Event:
+    """Append a revision of ``head`` with one more source (inside the caller's transaction)."""
+    from sitlog.store.revisions import next_revision
+
+    event = head.with_changes(
+        sources=(*head.all_sources, source),
+        revision=next_revision(store, head.id),
+        operator=source.operator or "",
+        recorded_at=now,
+        reason=f"corroborated by {source.source or 'another report'}",
+    )
+    changeset = new_event_id(now)
+    store.begin_changeset(changeset, source.operator or "", "corroborate", now, f"{head.id} r{event.revision}")
+    store.events.insert_revision(event, changeset)
+    return event
+
+
+def corroborate(
+    store: Store, event_id: str, source: str | None, grade: str | None, operator: str, now: datetime
+) -> Event:
+    """Add a report (source, Admiralty grade) to an existing event as a new revision; one change set.
+
+    Returns the event as it now stands. Raises InvalidInput (exit 3) for an unknown, ambiguous or
+    retracted event, an empty source or a bad grade.
+    """
+    text = _text(source)
+    if text is None:
+        raise InvalidInput("--source cannot be empty: say which report corroborates the event")
+    checked = parse_grade(grade) if grade is not None else None
+    with store.transaction():
+        return _add_source(store, _corroborated(store, event_id), SourceRef(text, checked, operator, now), now)
 
 
 def event_filter(
@@ -215,6 +315,7 @@ def event_filter(
     limit: int | None,
     include_retracted: bool = False,
     known_at: str | None = None,
+    min_sources: int | None = None,
 ) -> EventFilter:
     """The shared report filters, names resolved (an unknown place or actor is exit 4)."""
     from sitlog.domain.timeparse import since_instant, until_instant
@@ -230,6 +331,7 @@ def event_filter(
         include_retracted=include_retracted,
         known_at=sess.known_at(known_at),
         tz=sess.tz,
+        min_sources=min_sources,
     )
 
 

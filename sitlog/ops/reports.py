@@ -9,6 +9,7 @@ from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from sitlog.domain import report
+from sitlog.domain import summary as daily
 from sitlog.domain.model import Kind
 from sitlog.errors import NotFound
 from sitlog.store import reports as store_reports
@@ -49,6 +50,6 @@ def place_history(
 def summary(store: Store, tz: tzinfo, first: date, last: date, known_at: datetime | None) -> dict[str, Any]:
     """Per-day summary of the local days ``first``..``last`` (inclusive) plus their total, as JSON-ready data."""
     events = store_reports.day_events(store, first, last, tz, known_at)
-    controlled = {e.place_id for e in events if e.kind is Kind.CONTROL}
+    controlled = {e.place_id for e in events if e.kind is Kind.CONTROL and not e.claimed}
     before = store_reports.state_before(store, controlled, first, tz, known_at)
-    return report.summary(events, report.day_range(first, last), before, tz)
+    return daily.summary(events, daily.day_range(first, last), before, tz)

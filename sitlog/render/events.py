@@ -17,12 +17,26 @@ def describe(event: Event) -> str:
     from sitlog.domain.model import Kind
 
     if event.kind is Kind.CONTROL:
-        text = f"{event.holder} {event.status.value if event.status else 'held'}"
+        status = event.status.value if event.status else "held"
+        if event.holder is None:
+            return f"{status} by {', '.join(event.against)}"
+        text = f"{event.holder} {status}"
         if event.part:
             text += f" ({event.part})"
         if event.against:
             text += f" against {', '.join(event.against)}"
-        return text
+        if event.from_actor:
+            text += f", taken from {event.from_actor}"
+        return text + (" (baseline)" if event.baseline else "")
+    if event.kind is Kind.ADVANCE:
+        who = event.actors[0] if event.actors else "?"
+        far = event.distance_km.text if event.distance_km else None
+        km = f"{far} km" if far and "km" not in far.lower() else far
+        if event.relation is not None and event.relation.value == "near":
+            text = f"{who} within {km} of {event.place}" if km else f"{who} near {event.place}"
+        else:
+            text = f"{who} advanced {km + ' ' if km else ''}toward {event.place}"
+        return text + (f" (from the {event.direction})" if event.direction else "")
     if event.kind is Kind.CLASH:
         text = " vs ".join(event.actors)
         return f"{text}: {event.outcome}" if event.outcome else text
@@ -93,8 +107,11 @@ def change_value(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, dict) and "text" in value:
         return str(value["text"])
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+    if isinstance(value, list):  # names, or sources ({source, grade, …}) shown as "source (grade)"
+        return ", ".join(
+            f"{v.get('source') or 'unnamed'}" + (f" ({v['grade']})" if v.get("grade") else "") if isinstance(v, dict)
+            else str(v) for v in value
+        )  # fmt: skip
     return str(value)
 
 
@@ -163,6 +180,15 @@ def correction_receipt(verb: str, correction: Correction, tz: tzinfo) -> str:
         return f"{event.id} already reads so (revision {event.revision}); nothing recorded{resolved}"
     diff = "; ".join(change_text(c) for c in changes_between(correction.previous, event, tz))
     return f"{verb} {event.id} → revision {event.revision}: {diff}{resolved}"
+
+
+def corroboration_receipt(event: Event, notes: list[str]) -> str:
+    """The stderr line after a corroboration: which event, the source added, how many reports now."""
+    added = event.all_sources[-1]
+    resolved = f" [{'; '.join(notes)}]" if notes else ""
+    grade = f" ({added.grade})" if added.grade else ""
+    return (f"corroborated {event.id} → revision {event.revision}: source {added.source or 'unnamed'}{grade} added; "
+            f"{len(event.all_sources)} sources now{resolved}")  # fmt: skip
 
 
 def log_receipt(event: Event, notes: list[str], created: bool, tz: tzinfo) -> str:

@@ -48,6 +48,16 @@ class Report:
     empty_note: str | None = None
 
 
+class _Unknown:
+    """A figure nobody reported: ``–`` in tables and markdown, an empty cell in csv/tsv."""
+
+    def __str__(self) -> str:
+        return "–"
+
+
+UNKNOWN: Any = _Unknown()
+
+
 def visible(value: Any) -> str:
     """A cell as text with control characters made visible (``\\x1b``), so user text cannot style or move."""
     if value is None:
@@ -61,7 +71,7 @@ def visible(value: Any) -> str:
 
 
 def _raw(value: Any) -> str:
-    if value is None:
+    if value is None or value is UNKNOWN:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -7,7 +7,7 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
 from sitlog.render.events import describe
-from sitlog.render.output import Format, Report, Table
+from sitlog.render.output import UNKNOWN, Format, Report, Table
 
 if TYPE_CHECKING:
     from sitlog.domain.model import When
@@ -67,20 +67,34 @@ def _claim(claimed: bool, party: str | None) -> str:
     return (party or "claim") if claimed else ""
 
 
-def status_report(entries: Sequence[StatusEntry], tz: tzinfo, as_of: str, fmt: Format | None = None) -> Report:
-    """The ``status`` table: one row per place with a control event by then.
+def status_report(
+    entries: Sequence[StatusEntry], tz: tzinfo, as_of: str, fmt: Format | None = None, with_claims: bool = False
+) -> Report:
+    """The ``status`` table: one row per place with assessed control (or only claims) by then.
 
-    Given the output format, only what it prints is built (the JSON or the rows): status lists every
-    place, and building both for ten thousand places costs more than the query.
+    ``with_claims`` adds a row per claim under its place, marked ``claimed (party)`` in the claim
+    column; JSON always carries the claims. Given the output format, only what it prints is built
+    (the JSON or the rows): status lists every place, and building both for ten thousand places
+    costs more than the query.
     """
     columns = ("place", "admin1", "holder", "status", "since", "against", "claim", "event")
     title = f"Control as of {as_of}: {len(entries)} place{'s' if len(entries) != 1 else ''}"
+    if with_claims:
+        title += "; claims (not assessed) on their own rows"
     with_json = fmt is None or fmt in (Format.JSON, Format.JSONL)
     with_rows = fmt is None or not with_json
     data = [e.to_json(tz) for e in entries] if with_json else []
-    rows = [[e.place, e.admin1, e.holder, f"{e.status.value} ({e.part})" if e.part else e.status.value,
-             when_cell(e.since, tz), ", ".join(e.against), (e.claimed_by or "claim") if e.claimed else "", e.event_id]
-            for e in entries] if with_rows else []  # fmt: skip
+    rows: list[list[Any]] = []
+    for e in entries if with_rows else ():
+        status = UNKNOWN if e.status is None else _state(e.status.value, e.part)
+        since = UNKNOWN if e.since is None else when_cell(e.since, tz)
+        note = "" if with_claims or not e.claims else f"{len(e.claims)} claim{'s' if len(e.claims) > 1 else ''}"
+        rows.append([e.place, e.admin1, e.holder or UNKNOWN, status, since, ", ".join(e.against), note,
+                     e.event_id or UNKNOWN])  # fmt: skip
+        if with_claims:
+            rows.extend([e.place, e.admin1, c.holder or UNKNOWN, _state(c.status.value, c.part), when_cell(c.at, tz),
+                         "", f"claimed ({c.party or 'unnamed party'}, {c.grade or 'ungraded'})", c.event_id]
+                        for c in e.claims)  # fmt: skip
     return Report(data, [Table(columns, rows, title)])
 
 
@@ -129,29 +143,47 @@ def history_report(history: History, tz: tzinfo) -> Report:
         bars = _timeline(starts, max(start + s.seconds for start, s in zip(starts, spans, strict=True)))
         for span, bar in zip(spans, bars, strict=True):
             until = when_cell(span.end, tz) if span.end else "now"
-            rows.append([span.span.holder, _state(span.span.status.value, span.span.part), when_cell(span.start, tz),
-                         until, duration_text(span.seconds), ", ".join(span.span.against),
-                         "claim" if span.span.claimed else "", bar])  # fmt: skip
-    span_table = Table(("holder", "status", "from", "until", "for", "against", "claim", "timeline"), rows,
-                       title=_place_line(history))  # fmt: skip
+            rows.append([span.span.holder or UNKNOWN, _state(span.span.status.value, span.span.part),
+                         when_cell(span.start, tz), until, duration_text(span.seconds), ", ".join(span.span.against),
+                         bar])  # fmt: skip
+    span_table = Table(("holder", "status", "from", "until", "for", "against", "timeline"), rows,
+                       title=_place_line(history) + " · assessed control")  # fmt: skip
     event_rows = [[when_cell(e.when, tz), e.kind.value, describe(e), _claim(e.claimed, e.claimed_by), e.grade,
                    e.source, e.note, e.id] for e in history.events]  # fmt: skip
     struck = {i for i, e in enumerate(history.events) if e.retracted}
     events = Table(("at", "kind", "what", "claim", "grade", "source", "note", "event"), event_rows,
                    title=f"Events at {history.place.name}: {len(history.events)}", struck=struck)  # fmt: skip
-    return Report(history.to_json(tz), [span_table, events], records=[history.to_json(tz)])
+    tables = [span_table, events]
+    if history.claims:
+        claim_rows = [[when_cell(c.at, tz), c.party or "unnamed party", c.holder or UNKNOWN,
+                       _state(c.status.value, c.part), c.grade, c.event_id] for c in history.claims]  # fmt: skip
+        tables.insert(1, Table(("at", "claimed by", "holder", "status", "grade", "event"), claim_rows,
+                               title="Claimed control (reported by a party, not assessed)"))  # fmt: skip
+    return Report(history.to_json(tz), tables, records=[history.to_json(tz)])
 
 
-SUMMARY_COLUMNS = ("day", "events", "control", "clash", "casualties", "strike", "displacement", "changes",
+SUMMARY_COLUMNS = ("day", "events", "control", "clash", "casualties", "strike", "displacement", "advance", "changes",
                    "killed", "injured", "captured", "displaced people", "displaced families", "claims")  # fmt: skip
+FIGURE_NAMES = ("killed", "injured", "captured", "displaced_people", "displaced_families")
+
+
+def _figure(value: dict[str, Any] | None) -> Any:
+    """A total as a cell: unknown (no event reported it) is ``–``, not zero."""
+    return UNKNOWN if value is None else range_text(value)
 
 
 def _summary_row(label: str, entry: dict[str, Any]) -> list[Any]:
     kinds = entry["by_kind"]
     return [label, entry["events"], kinds["control"], kinds["clash"], kinds["casualties"], kinds["strike"],
-            kinds["displacement"], len(entry["control_changes"]), range_text(entry["killed"]),
-            range_text(entry["injured"]), range_text(entry["captured"]), range_text(entry["displaced_people"]),
-            range_text(entry["displaced_families"]), len(entry["claims"])]  # fmt: skip
+            kinds["displacement"], kinds["advance"], len(entry["control_changes"]),
+            *(_figure(entry[name]) for name in FIGURE_NAMES), len(entry["claims"])]  # fmt: skip
+
+
+def _distance(value: dict[str, Any] | None) -> Any:
+    if value is None:
+        return UNKNOWN
+    text = str(value["text"])
+    return text if "km" in text.lower() else f"{text} km"
 
 
 def _figures(claim: dict[str, Any]) -> str:
@@ -180,10 +212,13 @@ def summary_report(summary: dict[str, Any], zone: str) -> Report:
             cut = 1 if len(days) == 1 else 0
             tables.append(Table(columns[cut:], [row[cut:] for row in rows], title=title))
 
-    detail("Control changes", ("day", "place", "from", "to", "status", "claim", "event"),
-           [[d["day"], c["place"], c["from"] or "", c["to"], _state(c["status"], c["part"]),
-             _claim(c["claimed"], c["claimed_by"]), c["event_id"]]
-            for d in days for c in d["control_changes"]])  # fmt: skip
+    tables.append(Table(("figure", *(d["day"] for d in days), *(["total"] if len(days) > 1 else [])),
+                        [[name.replace("_", " "), *(d["events_with"][name] for d in days),
+                          *([total["events_with"][name]] if len(days) > 1 else [])] for name in FIGURE_NAMES],
+                        title="Assessed events reporting each figure (0: unknown, not zero)"))  # fmt: skip
+    detail("Control changes (assessed)", ("day", "place", "from", "to", "status", "event"),
+           [[d["day"], c["place"], c["from"] or UNKNOWN, c["to"] or UNKNOWN, _state(c["status"], c["part"]),
+             c["event_id"]] for d in days for c in d["control_changes"]])  # fmt: skip
     moves = [[actor, ", ".join(total["gains"].get(actor, [])), ", ".join(total["losses"].get(actor, []))]
              for actor in sorted(set(total["gains"]) | set(total["losses"]))]  # fmt: skip
     if moves:
@@ -191,8 +226,12 @@ def summary_report(summary: dict[str, Any], zone: str) -> Report:
     detail("Claims (reported by a party, not assessed)", ("day", "claimed by", "kind", "place", "figures", "event"),
            [[d["day"], c["party"] or "unnamed party", c["kind"], c["place"], _figures(c), c["event_id"]]
             for d in days for c in d["claims"]])  # fmt: skip
-    detail("Persons", ("day", "person", "role", "fate", "place", "side", "claim"),
-           [[d["day"], p["name"], p["role"], ", ".join(p["fate"]), p["place"], p["side"],
+    detail("Advances (front-line movement, not control)", ("day", "actor", "place", "relation", "distance",
+                                                           "direction", "event"),
+           [[d["day"], a["actor"], a["place"], a["relation"], _distance(a["distance_km"]), a["direction"],
+             a["event_id"]] for d in days for a in d["advances"]])  # fmt: skip
+    detail("Persons", ("day", "person", "role", "fate", "place", "side", "sources", "claim"),
+           [[d["day"], p["name"], p["role"], ", ".join(p["fate"]), p["place"], p["side"], p["sources"],
              "claim" if p["claimed"] else ""] for d in days for p in d["persons"]])  # fmt: skip
     detail("Known only within a window (counted on its first day)",
            ("counted on", "kind", "place", "precision", "known window", "event"),

@@ -8,7 +8,6 @@ consistent in the same batches. Export queries are in ``store.export``.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
@@ -17,65 +16,33 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from sitlog.domain import gazetteer
-from sitlog.domain.model import ActorType, Event, Place, new_event_id, utc_key
+from sitlog.domain.model import ActorType, Place, new_event_id, utc_key
 from sitlog.errors import InvalidInput
-from sitlog.store.events import REVISION_COLUMNS
+from sitlog.store.rows import (
+    BODY_COLUMNS,
+    CORE,
+    EVENT_ID,
+    INSERT_HEAD,
+    INSERT_REVISION,
+    KIND,
+    OPERATOR,
+    REASON,
+    RECORDED_AT,
+    RETRACTED,
+    REVISION,
+    SOURCES,
+    UPDATE_HEAD,
+    body_of,
+    content_of,
+    full_row,
+    head_of,
+)
+from sitlog.store.rows import event_to_row as event_to_row
+from sitlog.store.rows import id_list as id_list
+from sitlog.store.rows import quantity_text as quantity_text
 
 if TYPE_CHECKING:
     from sitlog.store import Store
-
-# Positions in a revision row; the layout is the store's own column list (checked below).
-COLUMNS = tuple(c.strip() for c in REVISION_COLUMNS.split(","))
-EVENT_ID, REVISION, KIND, AT_DATE, TAGS, OPERATOR, RECORDED_AT, RETRACTED, REASON, CHANGESET = (
-    0, 1, 2, 6, 28, 29, 30, 31, 32, 34
-)  # fmt: skip
-_NAMED = (KIND, AT_DATE, TAGS, OPERATOR, RECORDED_AT, RETRACTED, REASON, CHANGESET)
-assert [COLUMNS[i] for i in _NAMED] == "kind at_date tags operator recorded_at retracted reason changeset".split()
-assert len(COLUMNS) == CHANGESET + 1
-# A row's "body" is kind … duplicate_of: everything but the event id, revision number and change set.
-# Its first CONTENT columns (kind … tags) are what the reporter said.
-CONTENT = TAGS - KIND + 1
-
-_INSERT_REVISION = f"INSERT INTO revisions (seq, {', '.join(COLUMNS)}) VALUES ({', '.join('?' * (len(COLUMNS) + 1))})"
-# An upsert costs ~60% more than a plain insert here, even without a conflict: new heads are inserted,
-# heads of events already stored are updated.
-_INSERT_HEAD = (
-    "INSERT INTO events (event_id, seq, kind, place_id, at_utc, at_date, retracted) VALUES (?, ?, ?, ?, ?, ?, ?)"
-)
-_UPDATE_HEAD = (
-    "UPDATE events SET seq = ?, kind = ?, place_id = ?, at_utc = ?, at_date = ?, retracted = ? WHERE event_id = ?"
-)
-
-
-def quantity_text(low: int, high: int | None, text: str) -> str:
-    """A quantity as the store keeps it (the same JSON text ``Store.insert_revision`` writes)."""
-    return json.dumps({"low": low, "high": high, "text": text}, ensure_ascii=False)
-
-
-def id_list(ids: Iterable[int]) -> str:
-    """Actor ids as the store keeps them (``json.dumps`` of a list of ints)."""
-    return "[" + ", ".join(str(i) for i in ids) + "]"
-
-
-def event_to_row(event: Event, actor_id: dict[str, int]) -> tuple[Any, ...]:
-    """``event`` as a revision row (changeset left empty), encoded exactly as ``Store.insert_revision`` does."""
-
-    def q(value: Any) -> str | None:
-        return quantity_text(value.low, value.high, value.text) if value else None
-
-    when = event.when
-    return (
-        event.id, event.revision, event.kind.value, event.place_id, utc_key(when.instant), when.precision.value,
-        when.day.isoformat() if when.day else None, when.end.isoformat() if when.end else None,
-        id_list(actor_id[a] for a in event.actors), id_list(actor_id[a] for a in event.against),
-        event.status.value if event.status else None, event.part, event.outcome,
-        q(event.killed), q(event.injured), q(event.captured), event.side, event.person, event.role,
-        event.means.value if event.means else None, q(event.people), q(event.families), event.to_place_id,
-        event.source, event.grade, int(event.claimed), event.claimed_by, event.note,
-        json.dumps(list(event.tags), ensure_ascii=False), event.operator, utc_key(event.recorded_at),
-        int(event.retracted), event.reason, event.duplicate_of, None,
-    )  # fmt: skip
-
 
 # --- places and actors on import --------------------------------------------------------------------
 
@@ -350,7 +317,7 @@ class BulkImport:
         for start in range(0, len(ids), 900):
             chunk = ids[start : start + 900]
             rows = self.store.conn.execute(
-                f"SELECT r.seq, e.seq, {', '.join('r.' + c for c in COLUMNS[:CHANGESET])} "
+                f"SELECT r.seq, e.seq, {', '.join('r.' + c.strip() for c in BODY_COLUMNS.split(','))} "
                 "FROM revisions r JOIN events e ON e.event_id = r.event_id "
                 f"WHERE r.event_id IN ({', '.join('?' * len(chunk))}) ORDER BY r.seq",
                 chunk,
@@ -360,7 +327,7 @@ class BulkImport:
                 state = known.get(cols[EVENT_ID])
                 if state is None:
                     state = known[cols[EVENT_ID]] = _Known([], 0, 0, ("", 0), True)
-                state.revisions.append(tuple(cols[KIND:CHANGESET]))
+                state.revisions.append(tuple(cols[KIND:]))
                 state.max_revision = max(state.max_revision, revision)
                 state.newest = max(state.newest, (cols[RECORDED_AT], revision))
                 if seq == head_seq:
@@ -381,31 +348,33 @@ class BulkImport:
         moved: dict[str, tuple[Any, ...]] = {}  # events stored before this batch: their new head
         for row, match in batch:
             state = known.get(row[EVENT_ID])
-            body = row[KIND:CHANGESET]  # kind … duplicate_of
+            body = body_of(row)
             if state is not None:
-                content = body[:CONTENT]
+                content = content_of(body)
                 if match is Match.REVISION:
                     seen = body in state.revisions
                 elif match is Match.STAMPED:
                     stamp = row[RECORDED_AT]
                     at = RECORDED_AT - KIND
-                    seen = state.revisions[state.head][:CONTENT] == content or any(
-                        r[:CONTENT] == content and r[at] == stamp for r in state.revisions
+                    seen = content_of(state.revisions[state.head]) == content or any(
+                        content_of(r) == content and r[at] == stamp for r in state.revisions
                     )
                 else:
-                    seen = state.revisions[state.head][:CONTENT] == content
+                    seen = content_of(state.revisions[state.head]) == content
                 if seen:
                     self.counts.unchanged += 1
                     continue
                 if match is not Match.REVISION:  # a retraction made here outlives a new version of the row
-                    body = body[: RETRACTED - KIND] + state.revisions[state.head][RETRACTED - KIND :]
+                    head_body = state.revisions[state.head]
+                    body = body[: RETRACTED - KIND] + head_body[RETRACTED - KIND : CORE] + body[CORE:SOURCES]
+                    body += head_body[SOURCES:]  # and the sources corroborated here
             if self.changeset is None:
                 self.changeset = new_event_id(self.now)
                 self.store.begin_changeset(self.changeset, self.operator, "import", self.now, self.summary)
             revision = state.max_revision + 1 if state else 1
             seq = self._next_seq
             self._next_seq += 1
-            inserts.append((seq, row[EVENT_ID], revision, *body, self.changeset))
+            inserts.append(full_row(seq, row[EVENT_ID], revision, body, self.changeset))
             key = (row[RECORDED_AT], revision)
             if state is None:
                 known[row[EVENT_ID]] = _Known([body], 0, revision, key, False)
@@ -418,15 +387,15 @@ class BulkImport:
                     self._stale.add(row[EVENT_ID])  # finish() puts the newest one back on top
                 else:
                     state.newest = key
-            head = (seq, body[0], body[1], body[2], body[AT_DATE - KIND], body[RETRACTED - KIND])
+            head = head_of(seq, body)
             if state is not None and state.existed:
                 moved[row[EVENT_ID]] = (*head, row[EVENT_ID])
             else:
                 heads[row[EVENT_ID]] = (row[EVENT_ID], *head)
         try:
-            self.store.conn.executemany(_INSERT_REVISION, inserts)
-            self.store.conn.executemany(_INSERT_HEAD, heads.values())
-            self.store.conn.executemany(_UPDATE_HEAD, moved.values())
+            self.store.conn.executemany(INSERT_REVISION, inserts)
+            self.store.conn.executemany(INSERT_HEAD, heads.values())
+            self.store.conn.executemany(UPDATE_HEAD, moved.values())
         except sqlite3.IntegrityError as exc:
             raise InvalidInput(f"the import does not fit this database ({exc})") from None
 
@@ -438,13 +407,13 @@ class BulkImport:
         of a merge end on the same state; the merge revision re-states it, by the importing operator.
         """
         self.flush()
-        select = f"SELECT seq, {', '.join(COLUMNS[:CHANGESET])} FROM revisions WHERE event_id = ? ORDER BY seq"
+        select = f"SELECT seq, {BODY_COLUMNS} FROM revisions WHERE event_id = ? ORDER BY seq"
         for event_id in sorted(self._stale):
             rows = self.store.conn.execute(select, (event_id,)).fetchall()
             newest = max(rows, key=lambda r: (r[1 + RECORDED_AT], r[1 + REVISION]))
             if newest is rows[-1]:
                 continue
-            body = list(newest[1 + KIND : 1 + CHANGESET])
+            body = list(newest[1 + KIND :])
             recorded = max(utc_key(self.now), newest[1 + RECORDED_AT])
             why = f"merge: revision {newest[1 + REVISION]} was recorded last; older revisions were imported after it"
             reason = newest[1 + REASON]
@@ -453,9 +422,9 @@ class BulkImport:
             revision = max(r[1 + REVISION] for r in rows) + 1
             seq = self._next_seq
             self._next_seq += 1
-            self.store.conn.execute(_INSERT_REVISION, (seq, event_id, revision, *body, self.changeset))
-            head = (seq, body[0], body[1], body[2], body[AT_DATE - KIND], body[RETRACTED - KIND])
-            self.store.conn.execute(_UPDATE_HEAD, (*head, event_id))
+            self.store.conn.execute(INSERT_REVISION, full_row(seq, event_id, revision, tuple(body), self.changeset))
+            head = head_of(seq, tuple(body))
+            self.store.conn.execute(UPDATE_HEAD, (*head, event_id))
             self.counts.merged += 1
         self._stale.clear()
 

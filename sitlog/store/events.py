@@ -13,11 +13,14 @@ from typing import Any
 from sitlog.domain.model import (
     Actor,
     ControlStatus,
+    Distance,
     Event,
     Kind,
     Means,
     Precision,
     Quantity,
+    Relation,
+    SourceRef,
     When,
     day_bounds,
     from_utc_key,
@@ -29,7 +32,8 @@ from sitlog.store.actors import Actors
 REVISION_COLUMNS = (
     "event_id, revision, kind, place_id, at_utc, precision, at_date, at_end, actor_ids, against_ids, status, "
     "part, outcome, killed, injured, captured, side, person, role, means, people, families, to_place_id, source, "
-    "grade, claimed, claimed_by, note, tags, operator, recorded_at, retracted, reason, duplicate_of, changeset"
+    "grade, claimed, claimed_by, note, tags, operator, recorded_at, retracted, reason, duplicate_of, changeset, "
+    "baseline, from_actor_id, relation, distance, direction, sources"
 )
 
 
@@ -46,6 +50,7 @@ class EventFilter:
     include_retracted: bool = False
     known_at: datetime | None = None
     tz: tzinfo = timezone.utc  # the report zone: an event known only by date sits at its local midnight
+    min_sources: int | None = None  # only events backed by at least this many reports
 
 
 def _q(value: Quantity | None) -> str | None:
@@ -62,6 +67,36 @@ def _quantity_from_json(text: str) -> Quantity:
     return Quantity.from_json(json.loads(text))
 
 
+def sources_text(sources: Sequence[SourceRef]) -> str:
+    """The ``sources`` column: a JSON list of ``{source, grade, operator, recorded_at}`` (UTC keys)."""
+    items = [s.to_json(utc_key(s.recorded_at) if s.recorded_at else None) for s in sources]
+    return json.dumps(items, ensure_ascii=False)
+
+
+@lru_cache(maxsize=4096)
+def sources_from_text(text: str) -> tuple[SourceRef, ...]:
+    """The inverse of ``sources_text``; ``[]`` (rows from before m004) is the empty tuple."""
+    return tuple(
+        SourceRef(
+            d.get("source"),
+            d.get("grade"),
+            d.get("operator"),
+            from_utc_key(d["recorded_at"]) if d.get("recorded_at") else None,
+        )  # fmt: skip
+        for d in json.loads(text)
+    )
+
+
+def distance_text(value: Distance | None) -> str | None:
+    """The ``distance`` column: the distance's JSON, like the quantity columns."""
+    return json.dumps(value.to_json(), ensure_ascii=False) if value else None
+
+
+@lru_cache(maxsize=1024)
+def _distance(text: str) -> Distance:
+    return Distance.from_json(json.loads(text))
+
+
 @lru_cache(maxsize=4096)
 def _tags(text: str) -> tuple[str, ...]:
     return tuple(json.loads(text))
@@ -72,6 +107,7 @@ _PRECISIONS = {p.value: p for p in Precision}
 _KINDS = {k.value: k for k in Kind}
 _STATUSES = {s.value: s for s in ControlStatus}
 _MEANS = {m.value: m for m in Means}
+_RELATIONS = {r.value: r for r in Relation}
 
 EVENT_SELECT = (
     f"SELECT r.seq, {', '.join('r.' + c.strip() for c in REVISION_COLUMNS.split(','))}, p.name, tp.name "
@@ -88,7 +124,8 @@ def heads(known_at: datetime | None) -> tuple[str, list[Any]]:
     if known_at is None:
         return "events e", []
     sql = (
-        "(SELECT h.event_id, h.seq, h.kind, h.place_id, h.at_utc, h.at_date, h.retracted FROM revisions h "
+        "(SELECT h.event_id, h.seq, h.kind, h.place_id, h.at_utc, h.at_date, h.retracted, h.claimed, "
+        "max(1, json_array_length(h.sources)) AS n_sources FROM revisions h "
         "WHERE h.seq = (SELECT max(h2.seq) FROM revisions h2 WHERE h2.event_id = h.event_id "
         "AND h2.recorded_at <= ?)) e"
     )
@@ -144,15 +181,22 @@ class Events:
             event.reason,
             event.duplicate_of,
             changeset,
+            int(event.baseline),
+            ids(event.from_actor) if event.from_actor else None,
+            event.relation.value if event.relation else None,
+            distance_text(event.distance_km),
+            event.direction,
+            sources_text(event.sources),
         )
         cur = self.conn.execute(
             f"INSERT INTO revisions ({REVISION_COLUMNS}) VALUES ({', '.join('?' * len(values))})", values
         )
         self.conn.execute(
-            "INSERT OR REPLACE INTO events (event_id, seq, kind, place_id, at_utc, at_date, retracted) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (event.id, cur.lastrowid, values[2], values[3], values[4], values[6], values[31]),
-        )
+            "INSERT OR REPLACE INTO events (event_id, seq, kind, place_id, at_utc, at_date, retracted, claimed, "
+            "n_sources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (event.id, cur.lastrowid, values[2], values[3], values[4], values[6], values[31], values[25],
+             len(event.all_sources)),
+        )  # fmt: skip
         return event
 
     def from_row(self, row: Sequence[Any]) -> Event:
@@ -172,7 +216,8 @@ class Events:
             _seq, event_id, revision, kind, place_id, at_utc, precision, at_date, at_end, actor_ids, against_ids,
             status, part, outcome, killed, injured, captured, side, person, role, means, people, families,
             to_place_id, source, grade, claimed, claimed_by, note, tags, operator, recorded_at, retracted,
-            reason, duplicate_of, _changeset, place_name, to_name,
+            reason, duplicate_of, _changeset, baseline, from_actor_id, relation, distance, direction, sources,
+            place_name, to_name,
         ) = row  # fmt: skip
         prec = _PRECISIONS[precision]
         when = (
@@ -214,6 +259,12 @@ class Events:
             retracted=bool(retracted),
             reason=reason,
             duplicate_of=duplicate_of,
+            baseline=bool(baseline),
+            from_actor=actors[from_actor_id].name if from_actor_id is not None else None,
+            relation=_RELATIONS[relation] if relation else None,
+            distance_km=_distance(distance) if distance else None,
+            direction=direction,
+            sources=sources_from_text(sources),
         )
 
     def find_ids(self, prefix: str) -> list[str]:
@@ -275,6 +326,9 @@ class Events:
         if flt.place_id is not None:
             where.append("e.place_id = ?")
             params.append(flt.place_id)
+        if flt.min_sources is not None and flt.min_sources > 1:
+            where.append("e.n_sources >= ?")
+            params.append(flt.min_sources)
         if flt.kind is not None:
             where.append("e.kind = ?")
             params.append(flt.kind.value)

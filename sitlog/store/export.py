@@ -127,7 +127,7 @@ def previous_holder(store: Store, event: Event, known_at: datetime | None) -> st
     at = utc_key(event.when.instant)
     row = store.conn.execute(
         f"SELECT r.actor_ids FROM {source} JOIN revisions r ON r.seq = e.seq "
-        "WHERE e.kind = 'control' AND e.retracted = 0 AND e.place_id = ? AND e.event_id != ? "
+        "WHERE e.kind = 'control' AND e.retracted = 0 AND e.claimed = 0 AND e.place_id = ? AND e.event_id != ? "
         "AND (e.at_utc < ? OR e.at_utc = ? AND e.seq < (SELECT seq FROM events WHERE event_id = ?)) "
         "ORDER BY e.at_utc DESC, e.seq DESC LIMIT 1",
         [*params, event.place_id, event.id, at, at, event.id],

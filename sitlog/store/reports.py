@@ -16,8 +16,8 @@ from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sitlog.domain.model import ControlStatus, Event, Place, Precision, When, day_bounds, utc_key
-from sitlog.domain.report import CheckResult, StatusEntry, status_from_events
+from sitlog.domain.model import ControlStatus, Event, Kind, Place, Precision, When, day_bounds, utc_key
+from sitlog.domain.report import CheckResult, StatusEntry, claims_since, status_from_events
 from sitlog.errors import InvalidInput, StorageError
 from sitlog.store.events import EVENT_SELECT, heads
 
@@ -30,20 +30,35 @@ ControlState = tuple[str | None, ControlStatus, str | None]
 # Only events between :lo and :hi need their at_date (a table lookup): the rest are decided by the index.
 _KNOWN = "({e}.at_utc <= :lo OR CASE WHEN {e}.at_date IS NULL THEN {e}.at_utc <= :exact ELSE {e}.at_date <= :day END)"
 
-# Per place, one seek on the partial index events_control for the latest control event known by the cutoff;
-# then its revision, fetched in seq order (the revisions table is laid out in seq order).
+# Per place, two seeks on the partial index events_control (assessed control only: claims are left out):
+# the latest exact control event by the cutoff and the latest date window begun by then. Which of the
+# two is later depends on the report zone (a window starts at local midnight), so Python picks.
+# Then their revisions, fetched in seq order (the revisions table is laid out in seq order).
+_ASSESSED = "e.kind = 'control' AND e.retracted = 0 AND e.claimed = 0 AND e.place_id = p.id"
 STATUS_SQL = f"""
 WITH cur AS MATERIALIZED (
   SELECT p.id AS place_id, p.name AS place, p.admin1 AS admin1,
     (SELECT e.seq FROM events e
-      WHERE e.kind = 'control' AND e.retracted = 0 AND e.place_id = p.id AND e.at_utc <= :hi AND {_KNOWN.format(e="e")}
-      ORDER BY e.at_utc DESC, e.seq DESC LIMIT 1) AS seq
+      WHERE {_ASSESSED} AND e.at_utc <= :exact AND e.at_date IS NULL
+      ORDER BY e.at_utc DESC, e.seq DESC LIMIT 1) AS exact_seq,
+    (SELECT e.seq FROM events e
+      WHERE {_ASSESSED} AND e.at_utc <= :midnight AND e.at_date IS NOT NULL AND e.at_date <= :day
+      ORDER BY e.at_utc DESC, e.seq DESC LIMIT 1) AS window_seq
   FROM places p {{where}}
+), picked AS MATERIALIZED (
+  SELECT place_id, place, admin1, exact_seq AS seq FROM cur WHERE exact_seq IS NOT NULL
+  UNION ALL SELECT place_id, place, admin1, window_seq FROM cur WHERE window_seq IS NOT NULL
   ORDER BY seq
 )
-SELECT cur.place_id, cur.place, cur.admin1, r.event_id, r.actor_ids, r.against_ids, r.status, r.part,
-       r.at_utc, r.precision, r.at_date, r.at_end, r.claimed, r.claimed_by
-FROM cur JOIN revisions r ON r.seq = cur.seq
+SELECT picked.place_id, picked.place, picked.admin1, r.event_id, r.actor_ids, r.against_ids, r.status, r.part,
+       r.at_utc, r.precision, r.at_date, r.at_end, r.seq
+FROM picked JOIN revisions r ON r.seq = picked.seq
+"""
+# Claimed control known by the cutoff, on the partial index events_claims (claims are few).
+CLAIMS_SQL = f"""
+{EVENT_SELECT} JOIN events e ON e.seq = r.seq
+WHERE e.kind = 'control' AND e.retracted = 0 AND e.claimed = 1 AND e.at_utc <= :hi AND {_KNOWN.format(e="e")}
+ORDER BY e.at_utc, e.seq
 """
 
 
@@ -55,7 +70,8 @@ def cutoff_params(cutoff: datetime, tz: tzinfo) -> dict[str, str]:
     day = cutoff.astimezone(tz).date()
     exact = utc_key(cutoff)
     midnight = f"{day.isoformat()}T00:00:00Z"
-    return {"exact": exact, "day": day.isoformat(), "lo": min(exact, midnight), "hi": max(exact, midnight)}
+    return {"exact": exact, "day": day.isoformat(), "lo": min(exact, midnight), "hi": max(exact, midnight),
+            "midnight": midnight}  # fmt: skip
 
 
 _PRECISION = {p.value: p for p in Precision}
@@ -73,7 +89,11 @@ def _when(at_utc: str, precision: str, at_date: str | None, at_end: str | None) 
 def status(
     store: Store, cutoff: datetime, tz: tzinfo, known_at: datetime | None = None, place_ids: Iterable[int] = ()
 ) -> list[StatusEntry]:
-    """Every place's control as of ``cutoff`` (places without a control event by then are absent)."""
+    """Every place's assessed control as of ``cutoff``, with the control claims beside it.
+
+    Returns one StatusEntry per place with an assessed control event or a claim known by then (others
+    are absent); ``place_ids`` limits the places asked about.
+    """
     ids = sorted(set(place_ids))
     if known_at is not None:
         return _status_known_at(store, cutoff, tz, known_at, ids)
@@ -84,19 +104,50 @@ def status(
         params["ids"] = json.dumps(ids)
     actors = store.actors.by_id()
     names: dict[str, tuple[str, ...]] = {}  # actor id lists repeat: decode each distinct one once
-    entries = []
+    found: dict[int, tuple[datetime, int, StatusEntry]] = {}
     fromiso, exact = datetime.fromisoformat, Precision.EXACT
     for row in store.conn.execute(STATUS_SQL.format(where=where), params):
         (place_id, place, admin1, event_id, actor_ids, against_ids, status_, part,
-         at_utc, precision, at_date, at_end, claimed, claimed_by) = row  # fmt: skip
+         at_utc, precision, at_date, at_end, seq) = row  # fmt: skip
         for text in (actor_ids, against_ids):
             if text not in names:
                 names[text] = tuple(actors[i].name for i in json.loads(text))
-        # Inlined for the common exact case: this loop runs once per place.
+        # Inlined for the common exact case: this loop runs once or twice per place.
         since = When(fromiso(at_utc), exact) if precision == "exact" else _when(at_utc, precision, at_date, at_end)
-        entries.append(StatusEntry(place, place_id, admin1, names[actor_ids][0], _STATUS[status_ or "held"],
-                                   part, since, names[against_ids], event_id, bool(claimed), claimed_by))  # fmt: skip
-    return entries
+        start = since.instant if precision == "exact" else since.start(tz)
+        other = found.get(place_id)
+        if other is not None and (other[0], other[1]) > (start, seq):
+            continue
+        holders = names[actor_ids]
+        found[place_id] = (start, seq, StatusEntry(place, place_id, admin1, holders[0] if holders else None,
+                                                   _STATUS[status_ or "held"], part, since, names[against_ids],
+                                                   event_id))  # fmt: skip
+    entries = [entry for _, _, entry in found.values()]
+    return _with_claims(store, entries, cutoff, tz, ids)
+
+
+def _with_claims(
+    store: Store, entries: list[StatusEntry], cutoff: datetime, tz: tzinfo, ids: Sequence[int]
+) -> list[StatusEntry]:
+    """Attach each place's claims not older than its assessment; places known only from claims get an entry."""
+    claims: dict[int, list[Event]] = {}
+    for row in store.conn.execute(CLAIMS_SQL, cutoff_params(cutoff, tz)):
+        event = store.events.from_row(row)
+        if not ids or event.place_id in ids:
+            claims.setdefault(event.place_id, []).append(event)
+    if not claims:
+        return entries
+    by_place = {e.place_id: e for e in entries}
+    places = _places_light(store, set(claims) - set(by_place))
+    out = []
+    for entry in entries:
+        listed = claims.get(entry.place_id)
+        out.append(entry.with_claims(claims_since(listed, entry.since, cutoff, tz)) if listed else entry)
+    for place_id in set(claims) - set(by_place):
+        claim_only = status_from_events(places[place_id], claims[place_id], cutoff, tz)
+        if claim_only is not None:
+            out.append(claim_only)
+    return out
 
 
 def _status_known_at(
@@ -145,6 +196,38 @@ def place_events(store: Store, place_id: int, known_at: datetime | None, include
     )
 
 
+def likely_duplicates(store: Store, event: Event, tz: tzinfo) -> list[Event]:
+    """Standing events that probably report the same fact as ``event`` (not yet stored).
+
+    Same kind, place and report-zone day, and the same person (compared as names are), holder
+    (control) or set of actors (clash, strike, advance). Casualties without a person and
+    displacement are never flagged: two reports of "3 killed" may well be two facts.
+    """
+    from sitlog.domain.gazetteer import same_name
+
+    day = event.when.local_day(tz)
+    start, end = day_bounds(day, tz)
+    rows = store.conn.execute(
+        f"{EVENT_SELECT} JOIN events e ON e.seq = r.seq WHERE e.place_id = ? AND e.kind = ? AND e.retracted = 0 "
+        "AND e.event_id != ? AND (e.at_date IS NULL AND e.at_utc >= ? AND e.at_utc < ? OR e.at_date = ?) "
+        "ORDER BY e.at_utc, e.seq",
+        (event.place_id, event.kind.value, event.id, utc_key(start), utc_key(end), day.isoformat()),
+    )
+    found = []
+    for other in (store.events.from_row(row) for row in rows):
+        if event.person or other.person:
+            same = bool(event.person and other.person and same_name(event.person, other.person))
+        elif event.kind is Kind.CONTROL:
+            same = other.holder == event.holder and other.claimed == event.claimed
+        elif event.kind in (Kind.CLASH, Kind.STRIKE, Kind.ADVANCE):
+            same = set(other.actors) == set(event.actors)
+        else:
+            same = False
+        if same:
+            found.append(other)
+    return found
+
+
 def day_events_sql(
     store: Store, first: date, last: date, tz: tzinfo, known_at: datetime | None
 ) -> tuple[str, list[Any]]:
@@ -179,7 +262,11 @@ def state_before(
     start, _ = day_bounds(day, tz)
     # The last second of the day before: instants before the day, windows of earlier days.
     cutoff = start - timedelta(seconds=1)
-    return {e.place_id: (e.holder, e.status, e.part) for e in status(store, cutoff, tz, known_at, ids)}
+    return {
+        e.place_id: (e.holder, e.status, e.part)
+        for e in status(store, cutoff, tz, known_at, ids)
+        if e.status is not None  # a place known only from claims has no assessed state
+    }
 
 
 # --- check -------------------------------------------------------------------------------------------
@@ -225,7 +312,8 @@ def check(store: Store) -> list[CheckResult]:
         for eid, seq in conn.execute(
             "SELECT e.event_id, e.seq FROM events e JOIN revisions r ON r.seq = e.seq WHERE r.event_id != e.event_id "
             "OR r.kind != e.kind OR r.place_id != e.place_id OR r.at_utc != e.at_utc "
-            "OR r.at_date IS NOT e.at_date OR r.retracted != e.retracted"
+            "OR r.at_date IS NOT e.at_date OR r.retracted != e.retracted OR r.claimed != e.claimed "
+            "OR e.n_sources != max(1, json_array_length(r.sources))"
         )
     ]
     results.append(CheckResult("head table", _capped(heads)))
@@ -248,7 +336,7 @@ def control_conflicts(store: Store) -> list[str]:
         "SELECT p.name, e.at_utc, group_concat(e.event_id || '=' || r.actor_ids || ' ' || coalesce(r.status, '') "
         "|| coalesce(' ' || r.part, ''), '; ') "
         "FROM events e JOIN revisions r ON r.seq = e.seq JOIN places p ON p.id = e.place_id "
-        "WHERE e.kind = 'control' AND e.retracted = 0 GROUP BY e.place_id, e.at_utc "
+        "WHERE e.kind = 'control' AND e.retracted = 0 AND e.claimed = 0 GROUP BY e.place_id, e.at_utc "
         "HAVING count(DISTINCT r.actor_ids || '|' || coalesce(r.status, '') || '|' || coalesce(r.part, '')) > 1 "
         "ORDER BY p.name, e.at_utc"
     )

@@ -175,6 +175,31 @@ def m003_changeset_undoes_index(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX changesets_undoes ON changesets(undoes) WHERE undoes IS NOT NULL")
 
 
+@MIGRATIONS()
+def m004_assessments(db: sqlite_utils.Database) -> None:
+    # Issue 11: baselines, --from, advances and corroborating sources on revisions; the head table
+    # learns which events are claims (status reads assessments only, claims beside them) and how many
+    # sources each has (events --min-sources). The control index leaves claims out.
+    db.executescript(
+        """
+        ALTER TABLE revisions ADD COLUMN baseline INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE revisions ADD COLUMN from_actor_id INTEGER REFERENCES actors(id);
+        ALTER TABLE revisions ADD COLUMN relation TEXT;
+        ALTER TABLE revisions ADD COLUMN distance TEXT;
+        ALTER TABLE revisions ADD COLUMN direction TEXT;
+        ALTER TABLE revisions ADD COLUMN sources TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE events ADD COLUMN claimed INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE events ADD COLUMN n_sources INTEGER NOT NULL DEFAULT 1;
+        UPDATE events SET claimed = (SELECT r.claimed FROM revisions r WHERE r.seq = events.seq);
+        DROP INDEX events_control;
+        CREATE INDEX events_control ON events(place_id, at_utc, seq, at_date)
+            WHERE kind = 'control' AND retracted = 0 AND claimed = 0;
+        CREATE INDEX events_claims ON events(place_id, at_utc) WHERE kind = 'control' AND retracted = 0 AND claimed = 1;
+        CREATE INDEX events_sources ON events(n_sources) WHERE n_sources > 1;
+        """
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS.functions)
 SQLITE_VERSION = sqlite3.sqlite_version
 
