@@ -97,7 +97,7 @@ def test_case_acled_same_actor_clash_is_intra_group_fighting(sitlog: Sitlog) -> 
     ]
     assert found["acled:QA2001:casualties"]["killed"]["low"] == 2
     assert found["acled:QA2002"]["kind"] == "clash"
-    row = acled_rows(sitlog)["acled:QA2001"]
+    row = acled_rows(sitlog)["QA2001"]  # ACLED rows go out under their own ACLED id
     assert (row["actor1"], row["actor2"]) == ("Syrian National Army", "Syrian National Army")
     assert (row["assoc_actor_1"], row["assoc_actor_2"]) == ("Sultan Murad Division", "Hamza Division")
     assert (row["event_type"], row["fatalities"]) == ("Battles", "2")
@@ -113,7 +113,7 @@ def test_case_acled_associated_actors_are_kept_and_exported_again(sitlog: Sitlog
             "associated": ["Iranian Revolutionary Guard Corps", "Hezbollah"],
         },
     ]
-    row = acled_rows(sitlog)["acled:QA1401"]
+    row = acled_rows(sitlog)["QA1401"]
     assert row["assoc_actor_1"] == "Northern Storm Brigade; Jaysh al-Izza"
     assert row["assoc_actor_2"] == "Iranian Revolutionary Guard Corps; Hezbollah"  # the side is not lost
 

@@ -156,7 +156,8 @@ def run(store: Store, ops: list[tuple[Any, ...]]) -> None:
         if new_sets:
             (new,) = new_sets
             touched = {r[1] for r in rows[len(rows_before) :]}
-            assert {r[-1] for r in rows[len(rows_before) :]} <= {new[0]}  # every new revision is in it
+            changeset = [c[1] for c in store.conn.execute("PRAGMA table_info(revisions)")].index("changeset")
+            assert {r[changeset] for r in rows[len(rows_before) :]} <= {new[0]}  # every new revision is in it
             entry = ChangeSetModel(
                 new[0],
                 operator,

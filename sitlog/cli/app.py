@@ -25,6 +25,7 @@ from sitlog.cli.common import (
     NewPlaceOpt,
     NoteOpt,
     OperatorOpt,
+    OverlappingOpt,
     PlaceArg,
     PlaceFilterOpt,
     SinceOpt,
@@ -252,6 +253,7 @@ def events_cmd(
     limit: LimitOpt = None,
     show_all: Annotated[bool, typer.Option("--all", help="Include retracted events.")] = False,
     known_at: KnownAtOpt = None,
+    overlapping: OverlappingOpt = False,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -263,7 +265,7 @@ def events_cmd(
     sess = session(ctx)
     store = sess.store()
     form = output_format(fmt, as_json)
-    flt = event_filter(store, sess, place, actor, kind, since, until, limit, show_all, known_at)
+    flt = event_filter(store, sess, place, actor, kind, since, until, limit, show_all, known_at, overlapping)
     events = list(store.events.select(flt))
     emit(events_report(events, sess.tz, with_json=form in (Format.JSON, Format.JSONL)), form)
 

@@ -1,20 +1,22 @@
-"""Analyst reports as pure functions: events in, status / history / summary out. No SQL, no rich, no clock.
+"""Analyst reports as pure functions: events in, status / history out (summary: ``domain.summary``).
+
+No SQL, no rich, no clock.
 
 Control is derived from ``control`` events only. Events arrive in the store's order (time, then
 recording order), so "later in the list wins" settles two control events at the same instant.
-An event known only to a date window counts on the first day of its window, in any report zone:
-it is inside an interval when that day overlaps the interval in the report zone.
+For status and history an event known only to a date window takes effect on the first day of its
+window, in any report zone (a summary instead tells windows apart from days: ``domain.summary``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, NamedTuple
 
 from sitlog.domain.gazetteer import same_name
-from sitlog.domain.model import Actor, ControlStatus, Event, Kind, Place, Precision, Quantity, Range, When
+from sitlog.domain.model import Actor, ControlStatus, Event, Kind, Place, Precision, When
 
 # --- time helpers ----------------------------------------------------------------------------------
 
@@ -280,149 +282,6 @@ def history(
     spans = control_spans(e for e in events if until is None or when_in(e.when, None, until, tz))
     shown = [e for e in events if when_in(e.when, since, until, tz) and (include_retracted or not e.retracted)]
     return History(place, clip_spans(spans, since, until, now, tz), shown)
-
-
-# --- summary ---------------------------------------------------------------------------------------
-
-QUANTITY_FIELDS = ("killed", "injured", "captured")
-
-
-@dataclass(frozen=True)
-class ControlChange:
-    """A control event that changed a place's state: from the holder before to the holder after."""
-
-    place: str
-    place_id: int
-    before: str | None
-    after: str
-    status: ControlStatus
-    part: str | None
-    event_id: str
-    claimed: bool
-    claimed_by: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        """A ``control_changes`` item of the summary shape."""
-        return {"place": self.place, "from": self.before, "to": self.after, "status": self.status.value,
-                "part": self.part, "event_id": self.event_id, "claimed": self.claimed,
-                "claimed_by": self.claimed_by}  # fmt: skip
-
-
-@dataclass
-class Tally:
-    """What one day (or a whole range) adds up to."""
-
-    events: int = 0
-    by_kind: dict[str, int] = field(default_factory=lambda: {k.value: 0 for k in Kind})
-    changes: list[ControlChange] = field(default_factory=list)
-    totals: dict[str, Range] = field(default_factory=dict)
-    persons: list[dict[str, Any]] = field(default_factory=list)
-    places: set[str] = field(default_factory=set)
-    claims: list[dict[str, Any]] = field(default_factory=list)
-    imprecise: list[dict[str, Any]] = field(default_factory=list)
-
-    def total(self, name: str) -> dict[str, Any]:
-        """An assessed ``{low, high}`` total (zero when nothing was reported)."""
-        return self.totals.get(name, Range()).to_json()
-
-    def to_json(self) -> dict[str, Any]:
-        """The per-day (or total) part of the summary shape."""
-        gains: dict[str, list[str]] = {}
-        losses: dict[str, list[str]] = {}
-        for change in self.changes:
-            if change.claimed or change.before == change.after:
-                continue
-            gains.setdefault(change.after, []).append(change.place)
-            if change.before is not None:
-                losses.setdefault(change.before, []).append(change.place)
-        return {
-            "events": self.events,
-            "by_kind": dict(self.by_kind),
-            "control_changes": [c.to_json() for c in self.changes],
-            "killed": self.total("killed"),
-            "injured": self.total("injured"),
-            "captured": self.total("captured"),
-            "displaced_people": self.total("people"),
-            "displaced_families": self.total("families"),
-            "persons": list(self.persons),
-            "places": sorted(self.places, key=str.casefold),
-            "claims": list(self.claims),
-            "gains": {a: sorted(p, key=str.casefold) for a, p in sorted(gains.items())},
-            "losses": {a: sorted(p, key=str.casefold) for a, p in sorted(losses.items())},
-            "imprecise": list(self.imprecise),
-        }
-
-    def add(self, event: Event, change: ControlChange | None, tz: tzinfo) -> None:
-        """Count one event: a claim goes to ``claims`` with its figures, never into the totals."""
-        self.events += 1
-        self.by_kind[event.kind.value] += 1
-        self.places.add(event.place)
-        if change is not None:
-            self.changes.append(change)
-        if is_imprecise(event.when):
-            self.imprecise.append({"event_id": event.id, "kind": event.kind.value, "place": event.place,
-                                   "precision": event.when.precision.value, "at": when_json(event.when, tz),
-                                   "at_end": event.when.end.isoformat() if event.when.end else None})  # fmt: skip
-        if event.person:
-            fate = [name for name in QUANTITY_FIELDS if getattr(event, name)]
-            self.persons.append({"name": event.person, "role": event.role, "place": event.place,
-                                 "side": event.side, "fate": fate, "event_id": event.id,
-                                 "claimed": event.claimed})  # fmt: skip
-        figures = {name: getattr(event, name) for name in (*QUANTITY_FIELDS, "people", "families")}
-        if event.claimed:
-            claim: dict[str, Any] = {"event_id": event.id, "party": event.claimed_by, "kind": event.kind.value,
-                                     "place": event.place}  # fmt: skip
-            if event.kind is Kind.CONTROL:
-                claim.update(holder=event.holder, status=event.status.value if event.status else None)
-            if event.side:
-                claim["side"] = event.side
-            claim.update({name: q.to_json() for name, q in figures.items() if isinstance(q, Quantity)})
-            self.claims.append(claim)
-            return
-        for name, q in figures.items():
-            if q is not None:
-                self.totals[name] = self.totals.get(name, Range()).add(q)
-
-
-def summary(
-    events: Sequence[Event],
-    days: Sequence[date],
-    before: dict[int, tuple[str | None, ControlStatus, str | None]],
-    tz: tzinfo,
-) -> dict[str, Any]:
-    """Per-day entries for ``days`` plus a total, from the events of those days in store order.
-
-    ``before`` is each place's control state (holder, status, part) before the first day, so a
-    control event is a change only when it differs from what held before it.
-    """
-    by_day = {day: Tally() for day in days}
-    total = Tally()
-    state = dict(before)
-    for event in events:
-        if event.retracted:
-            continue
-        day = event.when.local_day(tz)
-        if day not in by_day:
-            continue
-        change = None
-        if event.kind is Kind.CONTROL and event.holder is not None:
-            previous = state.get(event.place_id)
-            key = control_key(event)
-            if previous != key:
-                change = ControlChange(event.place, event.place_id, previous[0] if previous else None,
-                                       event.holder, key[1], event.part, event.id, event.claimed,
-                                       event.claimed_by)  # fmt: skip
-            state[event.place_id] = key
-        by_day[day].add(event, change, tz)
-        total.add(event, change, tz)
-    entries = [{"day": day.isoformat(), **tally.to_json()} for day, tally in by_day.items()]
-    first, last = (days[0].isoformat(), days[-1].isoformat()) if days else (None, None)
-    return {"days": entries, "total": {"from": first, "until": last, "day_count": len(days), **total.to_json()}}
-
-
-def day_range(first: date, last: date) -> list[date]:
-    """Every day from ``first`` to ``last`` inclusive."""
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,8 @@ from sitlog.store.bulk import (
     id_list,
     import_actor_record,
     import_place_record,
-    quantity_text,
 )
+from sitlog.store.events import quantity_text
 
 if TYPE_CHECKING:
     from sitlog.store import Store
@@ -283,18 +283,20 @@ class JsonlConverter:
         if value is None:
             return None
         if type(value) is not dict:
-            raise RowError(key, "must be {low, high, text}")
-        low, high, text = value.get("low"), value.get("high"), value.get("text")
-        cache_key = (low, high, text)
+            raise RowError(key, "must be {low, best, high, text}")
+        low, high, text, best = value.get("low"), value.get("high"), value.get("text"), value.get("best")
+        cache_key = (low, high, text, best)
         found = self._quantities.get(cache_key) if type(low) is int and type(text) is str else None
         if found is None:
             if type(low) is not int or low < 0:
                 raise RowError(key, f"low must be a whole number >= 0, not {low!r}")
             if high is not None and (type(high) is not int or high < low):
                 raise RowError(key, f"high must be empty or a whole number >= low, not {high!r}")
+            if best is not None and (type(best) is not int or best < 0):
+                raise RowError(key, f"best must be empty or a whole number >= 0, not {best!r}")
             if type(text) is not str:
                 raise RowError(key, "text must be text")
-            found = self._quantities[cache_key] = quantity_text(low, high, text)
+            found = self._quantities[cache_key] = quantity_text(low, high, text, best)
         return found
 
     def _place(self, d: dict[str, Any], id_key: str, name_key: str) -> int:
@@ -362,7 +364,8 @@ class JsonlConverter:
             tags_text = self._tags[tuple(_texts(d, "tags"))] = json.dumps(_texts(d, "tags"), ensure_ascii=False)
         if kind == "control" and not distinct:
             raise RowError("actors", "a control event needs its holder")
-        if kind == "clash" and distinct < 2:
+        sides, side_count = self._sides(get("sides"))
+        if kind == "clash" and distinct < 2 and side_count < 2:
             raise RowError("actors", "a clash needs at least two different actors")
         if kind == "casualties" and not (killed or injured or captured):
             raise RowError("killed", "casualties need killed, injured or captured")
@@ -376,5 +379,18 @@ class JsonlConverter:
             event_id, get("revision"), kind, self._place(d, "place_id", "place"), at_utc, precision, at_date, at_end,
             actor_ids, against_ids, status, part, outcome, killed, injured, captured, side, person, role, means,
             people, families, to_place, source, grade, int(claimed), claimed_by, note, tags_text, operator,
-            instant_key(get("recorded_at"), "recorded_at"), int(retracted), reason, duplicate_of, None,
+            instant_key(get("recorded_at"), "recorded_at"), int(retracted), reason, duplicate_of, None, sides,
         )  # fmt: skip
+
+    def _sides(self, value: Any) -> tuple[str | None, int]:
+        """An event's ``sides`` ([{actor, associated}, ...]) as the store keeps them (None: none), and how many."""
+        if not value:
+            return None, 0
+        if type(value) is not list or not all(type(s) is dict for s in value):
+            raise RowError("sides", "must be a list of {actor, associated}")
+        stored = []
+        for side in value:
+            associated = _texts(side, "associated")
+            ids = [self._actor(name, "sides")[0] for name in associated]
+            stored.append([self._actor(side.get("actor"), "sides")[0], ids])
+        return json.dumps(stored), len(stored)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -19,37 +19,62 @@ from typing import TYPE_CHECKING, Any
 from sitlog.domain import gazetteer
 from sitlog.domain.model import ActorType, Event, Place, new_event_id, utc_key
 from sitlog.errors import InvalidInput
-from sitlog.store.events import REVISION_COLUMNS
+from sitlog.store.events import REVISION_COLUMNS, quantity_text, sides_text, window_last
 
 if TYPE_CHECKING:
     from sitlog.store import Store
 
 # Positions in a revision row; the layout is the store's own column list (checked below).
 COLUMNS = tuple(c.strip() for c in REVISION_COLUMNS.split(","))
-EVENT_ID, REVISION, KIND, AT_DATE, TAGS, OPERATOR, RECORDED_AT, RETRACTED, REASON, CHANGESET = (
-    0, 1, 2, 6, 28, 29, 30, 31, 32, 34
+EVENT_ID, REVISION, KIND, PRECISION, AT_DATE, AT_END, TAGS, OPERATOR, RECORDED_AT, RETRACTED, REASON, CHANGESET = (
+    0, 1, 2, 5, 6, 7, 28, 29, 30, 31, 32, 34
 )  # fmt: skip
-_NAMED = (KIND, AT_DATE, TAGS, OPERATOR, RECORDED_AT, RETRACTED, REASON, CHANGESET)
-assert [COLUMNS[i] for i in _NAMED] == "kind at_date tags operator recorded_at retracted reason changeset".split()
-assert len(COLUMNS) == CHANGESET + 1
-# A row's "body" is kind … duplicate_of: everything but the event id, revision number and change set.
-# Its first CONTENT columns (kind … tags) are what the reporter said.
+_NAMED = (KIND, PRECISION, AT_DATE, AT_END, TAGS, OPERATOR, RECORDED_AT, RETRACTED, REASON, CHANGESET)
+assert [COLUMNS[i] for i in _NAMED] == (
+    "kind precision at_date at_end tags operator recorded_at retracted reason changeset".split()
+)
+# A row's "body" is every column but the event id, revision number and change set: kind … duplicate_of,
+# then the columns later migrations appended after changeset (sides). What the reporter said ("content")
+# is kind … tags plus those appended columns; operator … duplicate_of is bookkeeping.
 CONTENT = TAGS - KIND + 1
+BOOKKEEPING_END = CHANGESET - KIND  # body[CONTENT:BOOKKEEPING_END]: operator … duplicate_of
+_B_RETRACTED, _B_PRECISION, _B_AT_DATE, _B_AT_END = RETRACTED - KIND, PRECISION - KIND, AT_DATE - KIND, AT_END - KIND
+# Every column but changeset, as a SELECT list: a row read with it has its body at [KIND:].
+_BODY_SELECT = ", ".join(c for c in COLUMNS if c != "changeset")
+
+
+def _body(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The body of an incoming revision row (laid out like REVISION_COLUMNS)."""
+    return row[KIND:CHANGESET] + row[CHANGESET + 1 :]
+
+
+def _content(body: tuple[Any, ...]) -> tuple[Any, ...]:
+    return body[:CONTENT] + body[BOOKKEEPING_END:]
+
+
+def _stored(seq: int, event_id: str, revision: int, body: Sequence[Any], changeset: str | None) -> tuple[Any, ...]:
+    """The values of ``_INSERT_REVISION`` for one body."""
+    return (seq, event_id, revision, *body[:BOOKKEEPING_END], changeset, *body[BOOKKEEPING_END:])
+
+
+def _head(seq: int, body: Sequence[Any]) -> tuple[Any, ...]:
+    """(seq, kind, place_id, at_utc, at_date, retracted, at_last) of the events head row."""
+    at_date = body[_B_AT_DATE]
+    at_last = None if at_date is None else window_last(body[_B_PRECISION], at_date, body[_B_AT_END])
+    return (seq, body[0], body[1], body[2], at_date, body[_B_RETRACTED], at_last)
+
 
 _INSERT_REVISION = f"INSERT INTO revisions (seq, {', '.join(COLUMNS)}) VALUES ({', '.join('?' * (len(COLUMNS) + 1))})"
 # An upsert costs ~60% more than a plain insert here, even without a conflict: new heads are inserted,
 # heads of events already stored are updated.
 _INSERT_HEAD = (
-    "INSERT INTO events (event_id, seq, kind, place_id, at_utc, at_date, retracted) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO events (event_id, seq, kind, place_id, at_utc, at_date, retracted, at_last) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _UPDATE_HEAD = (
-    "UPDATE events SET seq = ?, kind = ?, place_id = ?, at_utc = ?, at_date = ?, retracted = ? WHERE event_id = ?"
+    "UPDATE events SET seq = ?, kind = ?, place_id = ?, at_utc = ?, at_date = ?, retracted = ?, at_last = ? "
+    "WHERE event_id = ?"
 )
-
-
-def quantity_text(low: int, high: int | None, text: str) -> str:
-    """A quantity as the store keeps it (the same JSON text ``Store.insert_revision`` writes)."""
-    return json.dumps({"low": low, "high": high, "text": text}, ensure_ascii=False)
 
 
 def id_list(ids: Iterable[int]) -> str:
@@ -61,7 +86,7 @@ def event_to_row(event: Event, actor_id: dict[str, int]) -> tuple[Any, ...]:
     """``event`` as a revision row (changeset left empty), encoded exactly as ``Store.insert_revision`` does."""
 
     def q(value: Any) -> str | None:
-        return quantity_text(value.low, value.high, value.text) if value else None
+        return quantity_text(value.low, value.high, value.text, value.best) if value else None
 
     when = event.when
     return (
@@ -73,7 +98,7 @@ def event_to_row(event: Event, actor_id: dict[str, int]) -> tuple[Any, ...]:
         event.means.value if event.means else None, q(event.people), q(event.families), event.to_place_id,
         event.source, event.grade, int(event.claimed), event.claimed_by, event.note,
         json.dumps(list(event.tags), ensure_ascii=False), event.operator, utc_key(event.recorded_at),
-        int(event.retracted), event.reason, event.duplicate_of, None,
+        int(event.retracted), event.reason, event.duplicate_of, None, sides_text(event.sides, actor_id.__getitem__),
     )  # fmt: skip
 
 
@@ -286,7 +311,7 @@ class Match(Enum):
 class _Known:
     """What the database holds about one event while a batch is applied."""
 
-    revisions: list[tuple[Any, ...]]  # the body (kind … duplicate_of) of each stored revision
+    revisions: list[tuple[Any, ...]]  # the body (see _body) of each stored revision
     head: int  # index into ``revisions`` of the head: the revision written last, as everywhere in sitlog
     max_revision: int
     newest: tuple[str, int]  # (recorded_at, revision) of the revision recorded last
@@ -304,6 +329,7 @@ class ImportCounts:
     places: int = 0  # created
     actors: int = 0  # created
     merged: int = 0  # events given a merge revision (older revisions arrived after a newer one)
+    adjusted: int = 0  # foreign rows imported with figures that disagree as published (UCDP low/best/high)
 
     def to_json(self) -> dict[str, int]:
         return {
@@ -314,6 +340,7 @@ class ImportCounts:
             "new_places": self.places,
             "new_actors": self.actors,
             "merged": self.merged,
+            "adjusted": self.adjusted,
         }
 
 
@@ -350,7 +377,7 @@ class BulkImport:
         for start in range(0, len(ids), 900):
             chunk = ids[start : start + 900]
             rows = self.store.conn.execute(
-                f"SELECT r.seq, e.seq, {', '.join('r.' + c for c in COLUMNS[:CHANGESET])} "
+                f"SELECT r.seq, e.seq, {', '.join('r.' + c.strip() for c in _BODY_SELECT.split(','))} "
                 "FROM revisions r JOIN events e ON e.event_id = r.event_id "
                 f"WHERE r.event_id IN ({', '.join('?' * len(chunk))}) ORDER BY r.seq",
                 chunk,
@@ -360,7 +387,7 @@ class BulkImport:
                 state = known.get(cols[EVENT_ID])
                 if state is None:
                     state = known[cols[EVENT_ID]] = _Known([], 0, 0, ("", 0), True)
-                state.revisions.append(tuple(cols[KIND:CHANGESET]))
+                state.revisions.append(tuple(cols[KIND:]))
                 state.max_revision = max(state.max_revision, revision)
                 state.newest = max(state.newest, (cols[RECORDED_AT], revision))
                 if seq == head_seq:
@@ -381,31 +408,32 @@ class BulkImport:
         moved: dict[str, tuple[Any, ...]] = {}  # events stored before this batch: their new head
         for row, match in batch:
             state = known.get(row[EVENT_ID])
-            body = row[KIND:CHANGESET]  # kind … duplicate_of
+            body = _body(row)
             if state is not None:
-                content = body[:CONTENT]
+                content = _content(body)
                 if match is Match.REVISION:
                     seen = body in state.revisions
                 elif match is Match.STAMPED:
                     stamp = row[RECORDED_AT]
                     at = RECORDED_AT - KIND
-                    seen = state.revisions[state.head][:CONTENT] == content or any(
-                        r[:CONTENT] == content and r[at] == stamp for r in state.revisions
+                    seen = _content(state.revisions[state.head]) == content or any(
+                        _content(r) == content and r[at] == stamp for r in state.revisions
                     )
                 else:
-                    seen = state.revisions[state.head][:CONTENT] == content
+                    seen = _content(state.revisions[state.head]) == content
                 if seen:
                     self.counts.unchanged += 1
                     continue
                 if match is not Match.REVISION:  # a retraction made here outlives a new version of the row
-                    body = body[: RETRACTED - KIND] + state.revisions[state.head][RETRACTED - KIND :]
+                    kept = state.revisions[state.head][_B_RETRACTED:BOOKKEEPING_END]  # retracted, reason, duplicate_of
+                    body = body[:_B_RETRACTED] + kept + body[BOOKKEEPING_END:]
             if self.changeset is None:
                 self.changeset = new_event_id(self.now)
                 self.store.begin_changeset(self.changeset, self.operator, "import", self.now, self.summary)
             revision = state.max_revision + 1 if state else 1
             seq = self._next_seq
             self._next_seq += 1
-            inserts.append((seq, row[EVENT_ID], revision, *body, self.changeset))
+            inserts.append(_stored(seq, row[EVENT_ID], revision, body, self.changeset))
             key = (row[RECORDED_AT], revision)
             if state is None:
                 known[row[EVENT_ID]] = _Known([body], 0, revision, key, False)
@@ -418,7 +446,7 @@ class BulkImport:
                     self._stale.add(row[EVENT_ID])  # finish() puts the newest one back on top
                 else:
                     state.newest = key
-            head = (seq, body[0], body[1], body[2], body[AT_DATE - KIND], body[RETRACTED - KIND])
+            head = _head(seq, body)
             if state is not None and state.existed:
                 moved[row[EVENT_ID]] = (*head, row[EVENT_ID])
             else:
@@ -438,13 +466,13 @@ class BulkImport:
         of a merge end on the same state; the merge revision re-states it, by the importing operator.
         """
         self.flush()
-        select = f"SELECT seq, {', '.join(COLUMNS[:CHANGESET])} FROM revisions WHERE event_id = ? ORDER BY seq"
+        select = f"SELECT seq, {_BODY_SELECT} FROM revisions WHERE event_id = ? ORDER BY seq"
         for event_id in sorted(self._stale):
             rows = self.store.conn.execute(select, (event_id,)).fetchall()
             newest = max(rows, key=lambda r: (r[1 + RECORDED_AT], r[1 + REVISION]))
             if newest is rows[-1]:
                 continue
-            body = list(newest[1 + KIND : 1 + CHANGESET])
+            body = list(newest[1 + KIND :])
             recorded = max(utc_key(self.now), newest[1 + RECORDED_AT])
             why = f"merge: revision {newest[1 + REVISION]} was recorded last; older revisions were imported after it"
             reason = newest[1 + REASON]
@@ -453,8 +481,8 @@ class BulkImport:
             revision = max(r[1 + REVISION] for r in rows) + 1
             seq = self._next_seq
             self._next_seq += 1
-            self.store.conn.execute(_INSERT_REVISION, (seq, event_id, revision, *body, self.changeset))
-            head = (seq, body[0], body[1], body[2], body[AT_DATE - KIND], body[RETRACTED - KIND])
+            self.store.conn.execute(_INSERT_REVISION, _stored(seq, event_id, revision, body, self.changeset))
+            head = _head(seq, body)
             self.store.conn.execute(_UPDATE_HEAD, (*head, event_id))
             self.counts.merged += 1
         self._stale.clear()
