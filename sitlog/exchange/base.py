@@ -129,8 +129,14 @@ def _not_utf8(label: str, number: int, line: bytes, exc: UnicodeDecodeError) -> 
 
 def is_hxl_row(row: list[str]) -> bool:
     """An HXL hashtag row (``#date+occurred``, …): every non-empty cell a hashtag, at least one of them."""
-    cells = [cell.strip() for cell in row if cell.strip()]
-    return bool(cells) and all(_HXL_TAG(cell) for cell in cells)
+    seen = False
+    for cell in row:  # a data row fails on its first non-empty cell: cheap on the bulk path
+        text = cell.strip()
+        if text:
+            if not _HXL_TAG(text):
+                return False
+            seen = True
+    return seen
 
 
 def guess_format(first_line: bytes, label: str) -> ImportFormat:
