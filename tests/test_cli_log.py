@@ -86,9 +86,9 @@ def test_casualties_with_every_option(sitlog: Callable[..., Run], places: None) 
                  "--side", "HTS", "--person", "Abu Obeida", "--role", "military chief", *COMMON, "--json")  # fmt: skip
     event = _logged(run)
     _common_fields_hold(event)
-    assert event["killed"] == {"low": 12, "high": None, "text": "dozens"}
-    assert event["injured"] == {"low": 10, "high": 15, "text": "10-15"}
-    assert event["captured"] == {"low": 40, "high": None, "text": "40+"}
+    assert event["killed"] == {"low": 12, "best": None, "high": None, "text": "dozens"}
+    assert event["injured"] == {"low": 10, "best": None, "high": 15, "text": "10-15"}
+    assert event["captured"] == {"low": 40, "best": None, "high": None, "text": "40+"}
     assert (event["side"], event["actors"]) == ("HTS", ["HTS"])
     assert (event["person"], event["role"]) == ("Abu Obeida", "military chief")
     assert "killed dozens, injured 10-15, captured 40+, side HTS, person Abu Obeida (military chief)" in run.stderr
@@ -119,8 +119,8 @@ def test_displacement_with_every_option(sitlog: Callable[..., Run], places: None
                  "--to", "Idleb", *COMMON, "--json")  # fmt: skip
     event = _logged(run)
     _common_fields_hold(event)
-    assert event["people"] == {"low": 1000, "high": None, "text": "thousands"}
-    assert event["families"] == {"low": 100, "high": None, "text": "hundreds"}
+    assert event["people"] == {"low": 1000, "best": None, "high": None, "text": "thousands"}
+    assert event["families"] == {"low": 100, "best": None, "high": None, "text": "hundreds"}
     assert event["to"] == "Idlib" and event["actors"] == []
     assert "people thousands, families hundreds, to Idlib" in run.stderr
 

@@ -222,7 +222,12 @@ def test_summary_range_gives_days_and_a_total(sitlog: Sitlog, town: None) -> Non
     data = sitlog("summary", "--since", "2024-11-26", "--until", "2024-11-28", "--json").json()
     assert [d["day"] for d in data["days"]] == ["2024-11-26", "2024-11-27", "2024-11-28"]
     assert [d["events"] for d in data["days"]] == [0, 1, 2]
-    assert data["total"]["events"] == 3 and data["total"]["killed"] == {"low": 4, "high": 4}
+    assert data["total"]["events"] == 3 and data["total"]["killed"] == {
+        "low": 4,
+        "best": 0,
+        "high": 4,
+        "without_best": 1,
+    }
     assert data["total"]["gains"] == {"HTS": ["Anjara"]} and data["total"]["day_count"] == 3
     table = sitlog("summary", "--since", "2024-11-26", "--until", "2024-11-28").stdout
     assert table.splitlines()[-0 - 1].startswith("total") or "total" in table
@@ -233,9 +238,14 @@ def test_summary_claims_beside_totals_and_unknown_high_is_null(sitlog: Sitlog, t
     logged(sitlog, "casualties", "Anjara", "--killed", "dozens", "--side", "HTS", *claim, "--at", "2024-11-28T12:00")
     logged(sitlog, "casualties", "Anjara", "--killed", "10+", "--side", "HTS", "--at", "2024-11-28T13:00")
     day = sitlog("summary", "--day", "2024-11-28", "--json").json()["days"][0]
-    assert day["killed"] == {"low": 14, "high": None}
+    assert day["killed"] == {"low": 14, "best": 0, "high": None, "without_best": 2}
     [claim] = day["claims"]
-    assert claim["party"] == "pro-government media" and claim["killed"] == {"low": 12, "high": None, "text": "dozens"}
+    assert claim["party"] == "pro-government media" and claim["killed"] == {
+        "low": 12,
+        "best": None,
+        "high": None,
+        "text": "dozens",
+    }
     assert "Claims (reported by a party, not assessed)" in sitlog("summary", "--day", "2024-11-28").stdout
 
 
@@ -251,11 +261,19 @@ def test_day_precision_events_fall_in_their_day_in_any_zone(sitlog: Sitlog, acto
     assert len(sitlog("status", "--at", "2024-11-27", "--json", SITLOG_TZ=zone).json()) == 1
 
 
-def test_summary_counts_a_date_window_once_on_its_first_day(sitlog: Sitlog, actors: None) -> None:
-    logged(sitlog, "strike", "Idlib", "--by", "SAA", "--means", "air", "--at", "2024-11")
-    days = sitlog("summary", "--since", "2024-11-01", "--until", "2024-11-30", "--json").json()["days"]
-    assert [d["day"] for d in days if d["events"]] == ["2024-11-01"]
-    assert days[0]["imprecise"][0]["precision"] == "month"
+def test_summary_counts_a_date_window_once_in_the_period_that_holds_it(sitlog: Sitlog, actors: None) -> None:
+    # Issue 9: a month window no longer counts on its first day; no day holds it, the month does.
+    strike = logged(sitlog, "strike", "Idlib", "--by", "SAA", "--means", "air", "--at", "2024-11")
+    data = sitlog("summary", "--since", "2024-11-01", "--until", "2024-11-30", "--json").json()
+    days, total = data["days"], data["total"]
+    assert [d["day"] for d in days if d["events"]] == []
+    assert all(d["windowed"]["event_ids"] == [strike] for d in days) and len(days) == 30
+    assert total["by_kind"]["strike"] == 1 and total["windowed"]["events"] == 0
+    assert total["imprecise"][0]["precision"] == "month"
+    [month] = sitlog("summary", "--since", "2024-11-01", "--until", "2024-11-30", "--by", "month", "--json").json()[
+        "days"
+    ]
+    assert month["events"] == 1 and (month["day"], month["until"]) == ("2024-11-01", "2024-11-30")
 
 
 def test_summary_known_at(sitlog: Sitlog, town: None) -> None:

@@ -44,7 +44,7 @@ def test_amend_writes_next_revision_and_carries_the_rest(sitlog: Sitlog, casualt
     assert run.exit_code == 0, run.stderr
     event = run.json()
     assert event["revision"] == 2 and event["id"] == casualty["id"]
-    assert event["killed"] == {"low": 7, "high": 7, "text": "7"}
+    assert event["killed"] == {"low": 7, "best": None, "high": 7, "text": "7"}
     assert event["operator"] == "bob" and event["recorded_at"] == "2024-11-28T13:00:00+00:00"
     assert event["reason"] == "SOHR update"
     for unchanged in ("place", "at", "precision", "side", "actors", "source", "grade", "tags", "claimed"):
@@ -221,7 +221,11 @@ def test_show_revisions_is_a_readable_diff(sitlog: Sitlog, casualty: dict[str, A
     assert data["event"]["revision"] == 3 and data["event"]["retracted"] is True
     assert [r["revision"] for r in data["revisions"]] == [1, 2, 3]
     assert data["revisions"][1]["changes"] == [
-        {"field": "killed", "old": {"low": 5, "high": 5, "text": "5"}, "new": {"low": 10, "high": 15, "text": "10-15"}}
+        {
+            "field": "killed",
+            "old": {"low": 5, "best": None, "high": 5, "text": "5"},
+            "new": {"low": 10, "best": None, "high": 15, "text": "10-15"},
+        }
     ]
     assert data["revisions"][2]["operator"] == "bob" and data["revisions"][2]["command"] == "retract"
     assert data["revisions"][2]["recorded_at"] == "2024-11-28T15:00:00+00:00"

@@ -59,8 +59,8 @@ def test_demo_history_of_a_captured_town(demo_json: dict[str, Any]) -> None:
 def test_demo_summary_keeps_the_claim_apart(demo_json: dict[str, Any]) -> None:
     [day] = demo_json["summary"]["days"]
     assert day["day"] == "2024-11-27"
-    assert day["killed"] == {"low": 1, "high": 1} and day["injured"] is None  # no injury reported: unknown
-    assert day["displaced_families"] == {"low": 100, "high": None}
+    assert day["killed"] == {"low": 1, "best": 0, "high": 1, "without_best": 1} and day["injured"] is None  # unknown
+    assert day["displaced_families"] == {"low": 100, "best": 0, "high": None, "without_best": 1}
     [claim] = day["claims"]
     assert claim["party"] == "pro-government media" and claim["killed"]["text"] == "dozens"
     assert [(p["name"], p["fate"]) for p in day["persons"]] == [("Abu Obeida", ["killed"])]

@@ -146,7 +146,8 @@ def test_acled_layout_and_mappings(sitlog: Callable[..., Run], scenario: None) -
     assert taken["event_date"] == "2024-11-27" and taken["time_precision"] == "1"
     assert "grade B2" in taken["notes"] and "source Reuters, AFP" in taken["notes"]
     before = rows["anjara-before"]
-    # No earlier holder known and no --from: a holder observed, not a change ACLED's territory types code.
+    # No earlier holder known and no --from: a holder observed, not a change ACLED's territory types code
+    # (never a territory battle, issue 9; an explicit --baseline is left out of the export, issue 11).
     assert (before["event_type"], before["sub_event_type"]) == ("Strategic developments", "Other")
     assert rows["kafr-basin"]["sub_event_type"] == "Armed clash" and rows["kafr-basin"]["actor2"] == "HTS"
     assert rows["kafr-basin"]["geo_precision"] == "3" and rows["kafr-basin"]["latitude"] == ""
@@ -155,7 +156,8 @@ def test_acled_layout_and_mappings(sitlog: Callable[..., Run], scenario: None) -
     assert (strike["country"], strike["iso"], strike["admin1"]) == ("Syria", "760", "Idleb")
     ariha = place(sitlog, "Ariha")
     assert (float(strike["latitude"]), float(strike["longitude"])) == (ariha["lat"], ariha["lon"])
-    fled = rows["fled"]
+    assert "fled" not in rows  # issue 9: ACLED does not code displacement; it goes out only when asked
+    fled = acled_rows(sitlog, "--acled-displacement")["fled"]
     assert (fled["event_type"], fled["time_precision"]) == ("Strategic developments", "2")  # a week
     assert "double" not in rows  # retracted
 

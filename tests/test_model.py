@@ -89,15 +89,15 @@ def test_quantity_numbers_and_ranges_round_trip(a: int, b: int) -> None:
 
 def test_range_sum_is_unknown_high_once_any_part_is() -> None:
     total = Range().add(Quantity.parse("7")).add(Quantity.parse("10-15"))
-    assert total.to_json() == {"low": 17, "high": 22}
-    assert total.add(Quantity.parse("dozens")).to_json() == {"low": 29, "high": None}
+    assert total.to_json() == {"low": 17, "best": 0, "high": 22, "without_best": 2}
+    assert total.add(Quantity.parse("dozens")).to_json() == {"low": 29, "best": 0, "high": None, "without_best": 3}
     assert total.add(None) == total
 
 
 def test_killed_dozens_through_the_cli_keeps_the_words(sitlog: Callable[..., Run], actors: None) -> None:
     run = sitlog("log", "casualties", "Ariha", "--killed", "dozens", "--side", "HTS", "--json")
     assert run.exit_code == 0, run.stderr
-    assert run.json()["killed"] == {"low": 12, "high": None, "text": "dozens"}
+    assert run.json()["killed"] == {"low": 12, "best": None, "high": None, "text": "dozens"}
     assert "killed dozens" in run.stderr
 
 

@@ -20,7 +20,7 @@ from sitlog.domain.report import (
     status_from_events,
     when_in,
 )
-from sitlog.domain.summary import day_range, summary
+from sitlog.domain.summary import day_range, periods, summary
 
 UTC = timezone.utc
 PLACE = Place(1, "Anjara", ("Anjarah",), "Aleppo")
@@ -149,30 +149,43 @@ def test_summary_keeps_claims_apart_and_unknown_high_stays_unknown() -> None:
         casualties(3, at(27), killed=Quantity.parse("dozens"), claimed=True, claimed_by="pro-government media"),
         casualties(4, at(28), killed=Quantity.exact(2)),
     ]
-    result = summary(events, day_range(date(2024, 11, 27), date(2024, 11, 29)), {}, UTC)
+    result = summary(events, periods(date(2024, 11, 27), date(2024, 11, 29)), {}, UTC)
     first, second, empty = result["days"]
-    assert first["killed"] == {"low": 50, "high": None}
+    assert first["killed"] == {"low": 50, "best": 0, "high": None, "without_best": 2}
     assert [c["party"] for c in first["claims"]] == ["pro-government media"]
-    assert first["claims"][0]["killed"] == {"low": 12, "high": None, "text": "dozens"}
-    assert second["killed"] == {"low": 2, "high": 2}
+    assert first["claims"][0]["killed"] == {"low": 12, "best": None, "high": None, "text": "dozens"}
+    assert second["killed"] == {"low": 2, "best": 0, "high": 2, "without_best": 1}
     assert empty["events"] == 0 and empty["killed"] is None  # nobody reported a figure: unknown, not zero
-    assert result["total"]["killed"] == {"low": 52, "high": None} and result["total"]["day_count"] == 3
+    assert (
+        result["total"]["killed"] == {"low": 52, "best": 0, "high": None, "without_best": 3}
+        and result["total"]["day_count"] == 3
+    )
 
 
 def test_summary_control_changes_are_relative_to_what_held_before() -> None:
     before = {1: ("SAA", ControlStatus.HELD, None)}
     events = [control(1, at(27), "SAA"), control(2, at(27, 14), "HTS"), control(3, at(27, 15), "HTS")]
-    day = summary(events, [date(2024, 11, 27)], before, UTC)["days"][0]
+    day = summary(events, [(date(2024, 11, 27), date(2024, 11, 27))], before, UTC)["days"][0]
     assert [(c["from"], c["to"]) for c in day["control_changes"]] == [("SAA", "HTS")]
     assert day["gains"] == {"HTS": ["Anjara"]} and day["losses"] == {"SAA": ["Anjara"]}
 
 
-def test_summary_counts_a_window_on_its_first_day_and_marks_it() -> None:
+def test_summary_counts_a_window_in_the_period_holding_it_and_marks_it() -> None:
+    # Issue 9: a week window counts in a period that holds the whole week, each day lists it as windowed.
     week = When.window(date(2024, 11, 25), Precision.WEEK)
     events = [casualties(1, week, killed=Quantity.exact(4))]
-    days = summary(events, day_range(date(2024, 11, 25), date(2024, 12, 1)), {}, ZoneInfo("America/New_York"))["days"]
-    assert [d["events"] for d in days] == [1, 0, 0, 0, 0, 0, 0]
-    assert days[0]["imprecise"][0]["precision"] == "week"
+    result = summary(events, periods(date(2024, 11, 25), date(2024, 12, 1)), {}, ZoneInfo("America/New_York"))
+    days = result["days"]
+    assert [d["events"] for d in days] == [0, 0, 0, 0, 0, 0, 0]
+    assert [d["windowed"]["killed"]["low"] for d in days] == [4] * 7
+    assert result["total"]["events"] == 1 and result["total"]["killed"]["low"] == 4
+    assert result["total"]["imprecise"][0]["precision"] == "week"
+    weeks = summary(events, periods(date(2024, 11, 20), date(2024, 12, 3), "week"), {}, UTC)["days"]
+    assert [(d["day"], d["until"], d["events"], d["windowed"]["events"]) for d in weeks] == [
+        ("2024-11-20", "2024-11-24", 0, 0),
+        ("2024-11-25", "2024-12-01", 1, 0),
+        ("2024-12-02", "2024-12-03", 0, 0),
+    ]
 
 
 def test_day_range_is_inclusive() -> None:

@@ -80,9 +80,16 @@ def test_history_shape(sitlog: Sitlog, loaded: None) -> None:
 
 
 def test_summary_shape(sitlog: Sitlog, loaded: None) -> None:
+    # Issue 9: the demo's two claimed November strikes (a month window) overlap this range without lying in it.
     data = sitlog("summary", "--since", "2024-10-30", "--until", "2024-11-28", "--json").json()
-    assert data["total"]["claims"] and data["total"]["imprecise"] and data["total"]["persons"]
+    assert data["total"]["windowed"]["events"] == 2 and data["total"]["persons"]
     validate("summary", data)
+    whole = sitlog("summary", "--since", "2024-10-30", "--until", "2024-12-01", "--json").json()
+    assert whole["total"]["claims"] and whole["total"]["imprecise"] and whole["total"]["persons"]  # now inside
+    validate("summary", whole)
+    validate(
+        "summary", sitlog("summary", "--since", "2024-11-01", "--until", "2024-12-31", "--by", "week", "--json").json()
+    )
     validate("summary", sitlog("summary", "--day", "2020-01-01", "--json").json())
 
 

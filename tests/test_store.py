@@ -13,7 +13,7 @@ import pytest
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from sitlog.domain.model import ActorType, Event, Kind, Precision, When
+from sitlog.domain.model import ActorType, Event, Kind, Precision, Quantity, When
 from sitlog.errors import InvalidInput, NotFound
 from sitlog.store import MIGRATIONS, SCHEMA_VERSION, EventFilter, Store
 
@@ -227,5 +227,49 @@ def test_an_older_database_is_upgraded_on_open_and_keeps_its_data(tmp_path: Path
         indexes = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         assert "changesets_undoes" in indexes
         assert store.conn.execute("SELECT count(*) FROM places").fetchone()[0] == places > 0
+    finally:
+        store.close()
+
+
+def test_m005_backfills_window_ends_so_old_windows_are_found_by_overlap(tmp_path: Path) -> None:
+    """A database written before m005 (issue 9): its windows get ``events.at_last`` on open."""
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    old = Migrations("sitlog")
+    for fn in MIGRATIONS.functions[:3]:  # m001..m003, before m005_estimates_and_windows
+        old()(fn)
+    old.apply(sqlite_utils.Database(conn))
+    place = conn.execute("SELECT id FROM places LIMIT 1").fetchone()[0]
+    rows = {
+        "w": ("month", "2024-11-01", None),
+        "u": ("week", "2024-11-25", "2024-11-29"),
+        "d": ("day", "2024-11-27", None),
+    }
+    for seq, (event_id, (precision, day, end)) in enumerate(rows.items(), 1):
+        conn.execute(
+            "INSERT INTO revisions (seq, event_id, revision, kind, place_id, at_utc, precision, at_date, at_end, "
+            "actor_ids, against_ids, killed, claimed, tags, operator, recorded_at) "
+            "VALUES (?, ?, 1, 'casualties', ?, ?, ?, ?, ?, '[]', '[]', '{\"low\": 1, \"high\": 1, \"text\": \"1\"}', "
+            "0, '[]', 'op', '2024-11-30T00:00:00Z')",
+            (seq, event_id, place, f"{day}T00:00:00Z", precision, day, end),
+        )
+        conn.execute(
+            "INSERT INTO events VALUES (?, ?, 'casualties', ?, ?, ?, 0)",
+            (event_id, seq, place, f"{day}T00:00:00Z", day),
+        )
+    conn.commit()
+    conn.close()
+
+    store = Store(path)
+    try:
+        last = dict(store.conn.execute("SELECT event_id, at_last FROM events").fetchall())
+        assert last == {"w": "2024-11-30", "u": "2024-11-29", "d": None}
+        since = datetime(2024, 11, 28, tzinfo=timezone.utc)
+        found = [e.id for e in store.events.select(EventFilter(since=since, overlapping=True))]
+        assert found == ["w", "u"] and [e.id for e in store.events.select(EventFilter(since=since))] == []
+        assert store.events.find("w").killed == Quantity(1, 1, "1")  # stored before best existed: best is None
+        from sitlog.store.reports import check
+
+        assert all(result.ok for result in check(store))
     finally:
         store.close()

@@ -27,6 +27,7 @@ from sitlog.cli.common import (
     NewPlaceOpt,
     NoteOpt,
     OperatorOpt,
+    OverlappingOpt,
     PlaceArg,
     PlaceFilterOpt,
     SinceOpt,
@@ -318,6 +319,7 @@ def events_cmd(
     show_all: Annotated[bool, typer.Option("--all", help="Include retracted events.")] = False,
     known_at: KnownAtOpt = None,
     min_sources: MinSourcesOpt = None,
+    overlapping: OverlappingOpt = False,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -329,7 +331,9 @@ def events_cmd(
     sess = session(ctx)
     store = sess.store()
     form = output_format(fmt, as_json)
-    flt = event_filter(store, sess, place, actor, kind, since, until, limit, show_all, known_at, min_sources)
+    flt = event_filter(
+        store, sess, place, actor, kind, since, until, limit, show_all, known_at, min_sources, overlapping
+    )
     events = list(store.events.select(flt))
     emit(events_report(events, sess.tz, with_json=form in (Format.JSON, Format.JSONL)), form)
 

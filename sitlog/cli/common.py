@@ -42,6 +42,14 @@ KindFilterOpt = Annotated[
 MinSourcesOpt = Annotated[
     Optional[int], typer.Option("--min-sources", min=1, help="Only events backed by at least N reports.")
 ]
+OverlappingOpt = Annotated[
+    bool,
+    typer.Option(
+        "--overlapping",
+        help="With --since/--until: also events known only within a window that overlaps the range "
+        "(not only those whose window starts in it).",
+    ),
+]
 LimitOpt = Annotated[Optional[int], typer.Option("--limit", min=0, help="At most N events.")]
 KnownAtOpt = Annotated[
     Optional[str], typer.Option("--known-at", help="Answer with only what had been recorded by this time.")

@@ -15,6 +15,7 @@ from sitlog.cli.common import (
     KnownAtOpt,
     LimitOpt,
     OperatorOpt,
+    OverlappingOpt,
     PlaceFilterOpt,
     SinceOpt,
     UntilOpt,
@@ -45,7 +46,12 @@ def export_cmd(
         bool, typer.Option("--all", help="Include retracted events (jsonl and json always do).")
     ] = False,
     known_at: KnownAtOpt = None,
+    overlapping: OverlappingOpt = False,
     hxl: Annotated[bool, typer.Option("--hxl", help="csv: add a row of HXL hashtags under the header.")] = False,
+    acled_displacement: Annotated[
+        bool,
+        typer.Option("--acled-displacement", help="acled: write displacement events too (ACLED does not code them)."),
+    ] = False,
     output: Annotated[
         Optional[Path], typer.Option("--output", "-o", help="Write to this file (replaced whole) instead of stdout.")
     ] = None,
@@ -59,8 +65,10 @@ def export_cmd(
     store = sess.store()
     chosen = export_format(fmt, output)
     lossless = chosen in (ExportFormat.JSONL, ExportFormat.JSON)  # retractions are part of the history
-    flt = event_filter(store, sess, place, actor, kind, since, until, limit, show_all or lossless, known_at)
-    request = ExportRequest(chosen, flt, sess.tz, sess.now, hxl)
+    flt = event_filter(
+        store, sess, place, actor, kind, since, until, limit, show_all or lossless, known_at, overlapping=overlapping
+    )
+    request = ExportRequest(chosen, flt, sess.tz, sess.now, hxl, acled_displacement)
     if output is None:
         export(store, request, sys.stdout, message)
         sys.stdout.flush()

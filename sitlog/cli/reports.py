@@ -154,12 +154,14 @@ def summary_days(sess: Session, day: str | None, since: str | None, until: str |
     return first, last
 
 
-def summary_report(store: Store, tz: tzinfo, first: date, last: date, known_at: datetime | None) -> Report:
-    """Per-day summary entries for ``first``..``last`` plus their total."""
+def summary_report(
+    store: Store, tz: tzinfo, first: date, last: date, known_at: datetime | None, by: str = "day"
+) -> Report:
+    """Summary entries for ``first``..``last`` per day, week or month, plus their total."""
     from sitlog.ops import reports
     from sitlog.render import reports as render
 
-    return render.summary_report(reports.summary(store, tz, first, last, known_at), str(tz))
+    return render.summary_report(reports.summary(store, tz, first, last, known_at, by), str(tz), by)
 
 
 @app.command("summary")
@@ -168,14 +170,24 @@ def summary_cmd(
     day: Annotated[Optional[str], typer.Option("--day", help="One day (default today, in the report zone).")] = None,
     since: Annotated[Optional[str], typer.Option("--since", help="First day of a range (inclusive).")] = None,
     until: Annotated[Optional[str], typer.Option("--until", help="Last day of a range (inclusive).")] = None,
+    by: Annotated[
+        str, typer.Option("--by", help="One entry per day, ISO week (Monday-Sunday) or calendar month.")
+    ] = "day",
     known_at: KnownAtOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Per-day summary: events by kind, control changes, casualty totals (claims apart), displacement."""
+    """Per-day summary: events by kind, control changes, casualty totals (claims apart), displacement.
+
+    Figures count events whose whole window lies in the day (or week, month); windows that only
+    overlap it are listed apart as windowed.
+    """
     sess = session(ctx)
+    period = by.strip().lower()
+    if period not in ("day", "week", "month"):
+        raise UsageError(f"--by must be day, week or month, not {by!r}")
     first, last = summary_days(sess, day, since, until)
-    show(summary_report(sess.store(), sess.tz, first, last, sess.known_at(known_at)), fmt, as_json)
+    show(summary_report(sess.store(), sess.tz, first, last, sess.known_at(known_at), period), fmt, as_json)
 
 
 # --- demo --------------------------------------------------------------------------------------------

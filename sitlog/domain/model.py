@@ -15,6 +15,10 @@ from sitlog.domain.measures import Distance as Distance
 from sitlog.domain.measures import Relation as Relation
 from sitlog.domain.measures import SourceRef as SourceRef
 from sitlog.domain.measures import parse_grade as parse_grade
+from sitlog.domain.quantity import QUANTITY_WORDS as QUANTITY_WORDS  # re-exported: quantities live there
+from sitlog.domain.quantity import Quantity as Quantity
+from sitlog.domain.quantity import Range as Range
+from sitlog.domain.quantity import check_quantity as check_quantity
 from sitlog.errors import InvalidInput
 
 
@@ -67,96 +71,6 @@ def parse_enum(enum: type[Any], value: str, what: str) -> Any:
     except ValueError:
         allowed = ", ".join(member.value for member in enum)
         raise InvalidInput(f"{what} must be one of {allowed}, not {value!r}") from None
-
-
-# --- quantities ---------------------------------------------------------------------------------
-
-# Vague words as reported, with the conservative lower bound ACLED codes them by.
-QUANTITY_WORDS: dict[str, int] = {
-    "a few": 2,
-    "few": 2,
-    "several": 3,
-    "some": 2,
-    "tens": 10,
-    "dozens": 12,
-    "scores": 20,
-    "hundreds": 100,
-    "thousands": 1000,
-}
-_RANGE = re.compile(r"^(\d+)\s*(?:-|–|to)\s*(\d+)$")
-_AT_LEAST = re.compile(r"^(\d+)\s*\+$")
-_MAX_QUANTITY = 100_000_000
-
-
-@dataclass(frozen=True)
-class Quantity:
-    """A reported count: ``low`` is conservative, ``high`` is ``None`` when unknown, ``text`` as reported."""
-
-    low: int
-    high: int | None
-    text: str
-
-    @classmethod
-    def parse(cls, text: str) -> Quantity:
-        raw = text.strip()
-        lowered = re.sub(r"\s+", " ", raw.lower().replace(",", ""))
-        if not lowered:
-            raise InvalidInput("a quantity cannot be empty")
-        if lowered.isdecimal():
-            n = _checked(_int(lowered), raw)
-            return cls(n, n, raw)
-        if m := _RANGE.match(lowered):
-            low, high = _checked(_int(m[1]), raw), _checked(_int(m[2]), raw)
-            if low > high:
-                raise InvalidInput(f"quantity range {raw!r} runs backwards (low > high)")
-            return cls(low, high, raw)
-        if m := _AT_LEAST.match(lowered):
-            return cls(_checked(_int(m[1]), raw), None, raw)
-        if lowered in QUANTITY_WORDS:
-            return cls(QUANTITY_WORDS[lowered], None, raw)
-        words = ", ".join(w for w in QUANTITY_WORDS if " " not in w)
-        raise InvalidInput(
-            f"bad quantity {raw!r}: use a number (7), a range (10-15), a lower bound (40+) or one of {words}"
-        )
-
-    @classmethod
-    def exact(cls, n: int) -> Quantity:
-        return cls(n, n, str(n))
-
-    def to_json(self) -> dict[str, Any]:
-        return {"low": self.low, "high": self.high, "text": self.text}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Quantity:
-        return cls(int(data["low"]), None if data.get("high") is None else int(data["high"]), str(data["text"]))
-
-
-def _int(digits: str) -> int:
-    # Past ~4000 digits int() refuses to convert; anything over 9 digits is refused by _checked anyway.
-    return int(digits) if len(digits) <= 12 else _MAX_QUANTITY + 1
-
-
-def _checked(n: int, raw: str) -> int:
-    if n > _MAX_QUANTITY:
-        raise InvalidInput(f"quantity {raw!r} is implausibly large")
-    return n
-
-
-@dataclass(frozen=True)
-class Range:
-    """A sum of quantities: ``high`` is unknown (None) as soon as one part's high is unknown."""
-
-    low: int = 0
-    high: int | None = 0
-
-    def add(self, q: Quantity | Range | None) -> Range:
-        if q is None:
-            return self
-        high = None if self.high is None or q.high is None else self.high + q.high
-        return Range(self.low + q.low, high)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"low": self.low, "high": self.high}
 
 
 # --- ids -------------------------------------------------------------------------------------------
@@ -273,6 +187,34 @@ class When:
         start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
         return cls(start, precision, day, end if end != day else None)
 
+    @property
+    def last_day(self) -> date | None:
+        """The last day of a window (``None`` for an instant): ``end`` when given, else the precision's own.
+
+        A ``day`` window is that day; ``week`` the day and the six after it; ``month`` to the end of
+        that month; ``year`` to 31 December.
+        """
+        day = self.day
+        if day is None:
+            return None
+        if self.end is not None:
+            return self.end
+        if self.precision is Precision.WEEK:
+            return day + timedelta(days=6)
+        if self.precision is Precision.MONTH:
+            following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+            return following - timedelta(days=1)
+        if self.precision is Precision.YEAR:
+            return date(day.year, 12, 31)
+        return day
+
+    def local_days(self, tz: tzinfo) -> tuple[date, date]:
+        """The first and last report-zone day this covers: an instant's local day twice, else the window."""
+        if self.day is None:
+            local = self.instant.astimezone(tz).date()
+            return local, local
+        return self.day, self.last_day or self.day
+
     def local_day(self, tz: tzinfo) -> date:
         """The day this falls on in the report zone; a window counts on its first day in any zone."""
         if self.day is not None:
@@ -322,6 +264,21 @@ def day_bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
 
 
 @dataclass(frozen=True)
+class Side:
+    """One side of an event as a source lists it: its principal actor and the actors associated with it.
+
+    ACLED's ``actor1`` + ``assoc_actor_1`` is one side. Intra-group fighting is two sides with the
+    same principal actor (told apart by their associated actors).
+    """
+
+    actor: str
+    associated: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"actor": self.actor, "associated": list(self.associated)}
+
+
+@dataclass(frozen=True)
 class Event:
     """One observation at one revision. ``actors`` holds names, the principal first."""
 
@@ -364,6 +321,7 @@ class Event:
     distance_km: Distance | None = None  # advance
     direction: str | None = None  # advance: e.g. west
     sources: tuple[SourceRef, ...] = ()  # every report behind the event, the original first; () = just its own
+    sides: tuple[Side, ...] = ()
 
     @property
     def holder(self) -> str | None:
@@ -444,6 +402,8 @@ class Event:
         if self.duplicate_of is not None:
             data["duplicate_of"] = self.duplicate_of
         data["sources"] = [s.to_json(rfc3339(s.recorded_at, tz) if s.recorded_at else None) for s in self.all_sources]
+        if self.sides:
+            data["sides"] = [side.to_json() for side in self.sides]
         return data
 
 
@@ -457,7 +417,7 @@ def validate_event(event: Event) -> None:
             raise InvalidInput("an advance needs --by ACTOR (who advanced)")
         if event.relation is None:
             raise InvalidInput("an advance needs --toward PLACE or --near PLACE")
-    if kind is Kind.CLASH and len(set(event.actors)) < 2:
+    if kind is Kind.CLASH and len(set(event.actors)) < 2 and len(event.sides) < 2:
         raise InvalidInput("a clash needs at least two different --actor ACTOR")
     if kind is Kind.CASUALTIES and not (event.killed or event.injured or event.captured):
         raise InvalidInput("casualties need at least one of --killed, --injured, --captured")

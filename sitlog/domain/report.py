@@ -1,11 +1,14 @@
-"""Analyst reports as pure functions: events in, status / history / summary out. No SQL, no rich, no clock.
+"""Analyst reports as pure functions: events in, status / history out (summary: ``domain.summary``).
+
+No SQL, no rich, no clock.
 
 Control is derived from *assessed* ``control`` events only (ISW/CTP "assessed control"); a party's
 claim (``claimed``) is listed beside the assessment as a ``ClaimEntry`` and never becomes a holder,
 a span or a change. Events are ordered by ``When.start(tz)`` — an instant, or local midnight of a
 window's first day in the report zone — then by recording order, so "later in the list wins"
-settles two control events at the same moment. An event known only to a date window counts on the
-first day of its window: it is inside an interval when that day overlaps the interval in the zone.
+settles two control events at the same moment. For status and history an event known only to a
+date window takes effect on the first day of its window: it is inside an interval when that day
+overlaps the interval in the zone (a summary instead tells windows apart from days: ``domain.summary``).
 """
 
 from __future__ import annotations

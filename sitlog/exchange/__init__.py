@@ -8,12 +8,13 @@ it; the record layouts and matching rules are documented in docs/exchange.md.
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from sitlog.errors import InvalidInput, UsageError
-from sitlog.exchange import acled, jsonl, ucdp
+from sitlog.exchange import acled, acled_import, jsonl, ucdp
 from sitlog.exchange import csv as csv_format
 from sitlog.exchange.base import (
     ByteLines,
@@ -26,6 +27,7 @@ from sitlog.exchange.base import (
     RowError,
     csv_records,
     guess_format,
+    headerless_ucdp,
 )
 
 if TYPE_CHECKING:
@@ -125,11 +127,15 @@ def import_stream(
                 converter = jsonl.JsonlConverter(store, req, bulk.counts)
             else:
                 header, rows = csv_records(lines, req.label)
+                layout = headerless_ucdp(header) if fmt is ImportFormat.UCDP else None
+                if layout is not None and "type_of_violence" not in header:  # a GED file without its header
+                    rows = itertools.chain([(1, header)], rows)
+                    header = list(layout)
                 records = _as_dicts(header, rows)
                 if fmt is ImportFormat.CSV:
                     converter = csv_format.CsvConverter(store, req, bulk.counts, header)
                 elif fmt is ImportFormat.ACLED:
-                    converter = acled.AcledConverter(store, req, bulk.counts, header)
+                    converter = acled_import.AcledConverter(store, req, bulk.counts, header)
                 else:
                     converter = ucdp.UcdpConverter(store, req, bulk.counts, header)
             add = bulk.add

@@ -6,6 +6,7 @@ One row or feature per event, its latest revision; columns documented in docs/ex
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
@@ -22,13 +23,16 @@ from sitlog.domain.model import (
     Precision,
     Quantity,
     Relation,
+    Side,
     When,
     check_coordinates,
+    check_quantity,
     parse_client_id,
     parse_grade,
     rfc3339,
     validate_event,
 )
+from sitlog.domain.timeparse import MAX_YEAR, MIN_YEAR
 from sitlog.errors import InvalidInput
 from sitlog.exchange.base import ExportRequest, ImportRequest, RowError
 from sitlog.store.bulk import ForeignPlace, ImportCounts, Match, event_to_row, find_or_add_actor, find_or_add_place
@@ -55,6 +59,10 @@ CSV_COLUMNS = (
     "source", "grade", "claimed", "claimed_by", "note", "tags",
     "operator", "recorded_at", "revision", "retracted", "reason", "duplicate_of",
     "baseline", "from", "relation", "distance_km", "distance_km_low", "distance_km_high", "direction", "sources",
+    "killed_best", "injured_best", "captured_best", "people_best", "families_best",
+    *(f"claimed_{name}{part}" for name in ("killed", "injured", "captured", "people", "families")
+      for part in ("", "_low", "_best", "_high")),
+    "sides",
 )  # fmt: skip
 # HXL hashtags (DOMAIN.md); bookkeeping columns stay untagged.
 HXL_TAGS = {
@@ -64,7 +72,14 @@ HXL_TAGS = {
     "injured_low": "#affected+injured", "injured_high": "#affected+injured+max",
     "people_low": "#affected+displaced+ind", "families_low": "#affected+displaced+hh",
     "source": "#meta+source", "note": "#description",
+    "killed_best": "#affected+killed+best", "injured_best": "#affected+injured+best",
+    "people_best": "#affected+displaced+ind+best", "families_best": "#affected+displaced+hh+best",
 }  # fmt: skip
+# A party's claim is never summed with assessments: its figures have their own columns and tags.
+for _name, _tag in (("killed", "#affected+killed"), ("injured", "#affected+injured"),
+                    ("people", "#affected+displaced+ind"), ("families", "#affected+displaced+hh")):  # fmt: skip
+    HXL_TAGS.update({f"claimed_{_name}_low": f"{_tag}+claimed", f"claimed_{_name}_best": f"{_tag}+claimed+best",
+                     f"claimed_{_name}_high": f"{_tag}+claimed+max"})  # fmt: skip
 LIST_SEPARATOR = "; "
 
 
@@ -80,9 +95,12 @@ def flat(event: Event, place: Place, tz: tzinfo) -> dict[str, Any]:
     }  # fmt: skip
     for name in QUANTITIES:
         q: Quantity | None = getattr(event, name)
-        data[name] = q.text if q else None
-        data[f"{name}_low"] = q.low if q else None
-        data[f"{name}_high"] = q.high if q else None
+        assessed, claimed = (None, q) if event.claimed else (q, None)
+        for prefix, value in (("", assessed), ("claimed_", claimed)):
+            data[f"{prefix}{name}"] = value.text if value else None
+            data[f"{prefix}{name}_low"] = value.low if value else None
+            data[f"{prefix}{name}_best"] = value.best if value else None
+            data[f"{prefix}{name}_high"] = value.high if value else None
     data.update(
         side=event.side, person=event.person, role=event.role, means=event.means.value if event.means else None,
         to=event.to, source=event.source, grade=event.grade, claimed=event.claimed, claimed_by=event.claimed_by,
@@ -93,6 +111,7 @@ def flat(event: Event, place: Place, tz: tzinfo) -> dict[str, Any]:
         distance_km_low=event.distance_km.low if event.distance_km else None,
         distance_km_high=event.distance_km.high if event.distance_km else None,
         sources=len(event.all_sources), **{"from": event.from_actor},
+        sides=json.dumps([side.to_json() for side in event.sides], ensure_ascii=False) if event.sides else None,
     )  # fmt: skip
     if event.relation is not None:
         data["relation"] = event.relation.value
@@ -197,20 +216,42 @@ def cell_float(value: str, column: str) -> float | None:
 
 
 def cell_quantity(row: dict[str, str], name: str) -> Quantity | None:
-    """A quantity from its ``NAME`` (as reported), ``NAME_low`` and ``NAME_high`` cells."""
+    """A quantity from its ``NAME`` (as reported), ``NAME_low``, ``NAME_best`` and ``NAME_high`` cells.
+
+    A claim's figures are in ``claimed_NAME…`` (read when the assessed cells are empty). ``best`` is
+    only ever what the file gives. Raises RowError naming the bad cell.
+    """
+    found = _cell_quantity(row, name)
+    return found if found is not None else _cell_quantity(row, f"claimed_{name}")
+
+
+def _cell_quantity(row: dict[str, str], name: str) -> Quantity | None:
     text = (row.get(name) or "").strip()
     low = cell_int(row.get(f"{name}_low") or "", f"{name}_low")
     high = cell_int(row.get(f"{name}_high") or "", f"{name}_high")
+    best = cell_int(row.get(f"{name}_best") or "", f"{name}_best")
     if low is None:
         if not text:
             return None
         try:
-            return Quantity.parse(text)
+            return dataclasses.replace(Quantity.parse(text), best=best)
         except InvalidInput as exc:
             raise RowError(name, exc.message) from None
     if high is not None and high < low:
         raise RowError(f"{name}_high", f"{high} is below the low figure {low}")
-    return Quantity(low, high, text or (str(low) if high == low else f"{low}+" if high is None else f"{low}-{high}"))
+    words = text or (str(low) if high == low else f"{low}+" if high is None else f"{low}-{high}")
+    return Quantity(low, high, words, best)
+
+
+def cell_count(value: str, column: str) -> int | None:
+    """A head count cell (deaths, fatalities): a whole number >= 0, and plausible (at most 100 million)."""
+    number = cell_int(value, column)
+    if number is not None:
+        try:
+            check_quantity(number, value.strip())
+        except InvalidInput as exc:
+            raise RowError(column, exc.message) from None
+    return number
 
 
 def cell_instant(value: str, column: str, tz: tzinfo) -> datetime:
@@ -218,7 +259,14 @@ def cell_instant(value: str, column: str, tz: tzinfo) -> datetime:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         raise RowError(column, f"{value!r} is not an ISO 8601 date and time") from None
+    checked_year(parsed.year, value, column)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def checked_year(year: int, value: str, column: str) -> None:
+    """Raise RowError for a date outside the years ``--at`` accepts (1900-2100: ``0025`` is a typo, not a date)."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise RowError(column, f"{value.strip()!r} is outside the years {MIN_YEAR}-{MAX_YEAR}")
 
 
 def cell_date(value: str, column: str) -> date:
@@ -226,9 +274,25 @@ def cell_date(value: str, column: str) -> date:
     try:
         if len(text) != 10:
             raise ValueError
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise RowError(column, f"{value!r} is not a date YYYY-MM-DD") from None
+    checked_year(day.year, value, column)
+    return day
+
+
+def _cell_sides(value: str) -> list[tuple[str, list[str]]]:
+    """The ``sides`` cell: JSON ``[{"actor": NAME, "associated": [NAMES]}, ...]`` or empty."""
+    if not value.strip():
+        return []
+    try:
+        data = json.loads(value)
+        sides = [(side["actor"], list(side.get("associated") or [])) for side in data]
+        if all(isinstance(a, str) and a.strip() and all(isinstance(n, str) for n in assoc) for a, assoc in sides):
+            return sides
+    except (ValueError, TypeError, KeyError):
+        pass
+    raise RowError("sides", 'must be JSON [{"actor": NAME, "associated": [NAMES]}, ...]')
 
 
 def split_list(value: str | None) -> list[str]:
@@ -242,13 +306,17 @@ def precheck(
     person: str | None,
     role: str | None,
     status: str | None = None,
+    sides: int = 0,
 ) -> None:
-    """The per-kind rules on names as given, before any name is resolved (and a place or actor created)."""
+    """The per-kind rules on names as given, before any name is resolved (and a place or actor created).
+
+    ``sides``: how many sides the row lists (a clash of one actor is intra-group fighting with two).
+    """
     if kind in (Kind.CONTROL, Kind.STRIKE, Kind.ADVANCE) and not actors and status != "contested":
         raise RowError(
             "actors", f"a {kind.value} event needs an actor (its {'holder' if kind is Kind.CONTROL else 'striker'})"
         )
-    if kind is Kind.CLASH and len({a.casefold() for a in actors}) < 2:
+    if kind is Kind.CLASH and len({a.casefold() for a in actors}) < 2 and sides < 2:
         raise RowError("actors", "a clash needs at least two different actors")
     if kind is Kind.CASUALTIES and not any(quantities.get(k) for k in ("killed", "injured", "captured")):
         raise RowError("killed", "casualties need killed, injured or captured")
@@ -358,7 +426,8 @@ class CsvConverter:
             distance = Distance.parse(row["distance_km"]) if (row.get("distance_km") or "").strip() else None
         except InvalidInput as exc:
             raise RowError("distance_km", exc.message) from None
-        precheck(kind, actors, quantities, opt("person"), opt("role"), status)
+        sides = _cell_sides(row.get("sides") or "")
+        precheck(kind, actors, quantities, opt("person"), opt("role"), status, len(sides))
         spec = ForeignPlace(name, opt("admin1"), opt("admin2"), opt("admin3"), opt("pcode"), lat, lon)
         place = self._place(spec, place_id)
         ids: dict[str, int] = {}
@@ -383,6 +452,7 @@ class CsvConverter:
             people=quantities["people"], families=quantities["families"], baseline=baseline,
             from_actor=named(opt("from") or "") if opt("from") else None,
             relation=Relation(relation) if relation else None, distance_km=distance, direction=opt("direction"),
+            sides=tuple(Side(named(a), tuple(named(n) for n in assoc)) for a, assoc in sides),
         )  # fmt: skip
         try:
             validate_event(event)

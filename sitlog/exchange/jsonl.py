@@ -38,9 +38,8 @@ from sitlog.store.bulk import (
     id_list,
     import_actor_record,
     import_place_record,
-    quantity_text,
 )
-from sitlog.store.events import distance_text, sources_text
+from sitlog.store.events import distance_text, quantity_text, sources_text
 
 if TYPE_CHECKING:
     from sitlog.store import Store
@@ -298,18 +297,20 @@ class JsonlConverter:
         if value is None:
             return None
         if type(value) is not dict:
-            raise RowError(key, "must be {low, high, text}")
-        low, high, text = value.get("low"), value.get("high"), value.get("text")
-        cache_key = (low, high, text)
+            raise RowError(key, "must be {low, best, high, text}")
+        low, high, text, best = value.get("low"), value.get("high"), value.get("text"), value.get("best")
+        cache_key = (low, high, text, best)
         found = self._quantities.get(cache_key) if type(low) is int and type(text) is str else None
         if found is None:
             if type(low) is not int or low < 0:
                 raise RowError(key, f"low must be a whole number >= 0, not {low!r}")
             if high is not None and (type(high) is not int or high < low):
                 raise RowError(key, f"high must be empty or a whole number >= low, not {high!r}")
+            if best is not None and (type(best) is not int or best < 0):
+                raise RowError(key, f"best must be empty or a whole number >= 0, not {best!r}")
             if type(text) is not str:
                 raise RowError(key, "text must be text")
-            found = self._quantities[cache_key] = quantity_text(low, high, text)
+            found = self._quantities[cache_key] = quantity_text(low, high, text, best)
         return found
 
     def _place(self, d: dict[str, Any], id_key: str, name_key: str) -> int:
@@ -379,7 +380,8 @@ class JsonlConverter:
             raise RowError("actors", "a control event needs its holder (unless contested)")
         if kind == "advance" and not distinct:
             raise RowError("actors", "an advance needs who advanced")
-        if kind == "clash" and distinct < 2:
+        sides, side_count = self._sides(get("sides"))
+        if kind == "clash" and distinct < 2 and side_count < 2:
             raise RowError("actors", "a clash needs at least two different actors")
         if kind == "casualties" and not (killed or injured or captured):
             raise RowError("killed", "casualties need killed, injured or captured")
@@ -394,7 +396,7 @@ class JsonlConverter:
             actor_ids, against_ids, status, part, outcome, killed, injured, captured, side, person, role, means,
             people, families, to_place, source, grade, int(claimed), claimed_by, note, tags_text, operator,
             instant_key(get("recorded_at"), "recorded_at"), int(retracted), reason, duplicate_of, None,
-            *self.assessment(d, source, grade),
+            *self.assessment(d, source, grade), sides,
         )  # fmt: skip
 
     def assessment(self, d: dict[str, Any], source: Any, grade: Any) -> tuple[Any, ...]:
@@ -432,3 +434,16 @@ class JsonlConverter:
         if refs == [SourceRef(source, grade, None, None)]:
             refs = []
         return int(baseline), from_id, relation, distance_text_, direction, sources_text(refs)
+
+    def _sides(self, value: Any) -> tuple[str | None, int]:
+        """An event's ``sides`` ([{actor, associated}, ...]) as the store keeps them (None: none), and how many."""
+        if not value:
+            return None, 0
+        if type(value) is not list or not all(type(s) is dict for s in value):
+            raise RowError("sides", "must be a list of {actor, associated}")
+        stored = []
+        for side in value:
+            associated = _texts(side, "associated")
+            ids = [self._actor(name, "sides")[0] for name in associated]
+            stored.append([self._actor(side.get("actor"), "sides")[0], ids])
+        return json.dumps(stored), len(stored)

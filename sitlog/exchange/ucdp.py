@@ -24,7 +24,7 @@ from sitlog.domain.model import (
 )
 from sitlog.errors import InvalidInput
 from sitlog.exchange.base import ImportRequest, RowError
-from sitlog.exchange.csv import cell_date, cell_float, cell_int
+from sitlog.exchange.csv import cell_count, cell_date, cell_float, cell_int
 from sitlog.store.bulk import (
     ForeignPlace,
     ImportCounts,
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 UTC = timezone.utc
 CASUALTIES_SUFFIX = ":casualties"
+ADJUSTED_TAG = "ucdp:adjusted"  # a UCDP row whose published low/best/high disagree (kept as published)
 GEO_TAG = "geo_precision:"  # a tag keeping a foreign location precision (ACLED geo_precision) that is not 1
 
 # --- shared by the foreign readers ---------------------------------------------------------------------
@@ -123,7 +124,7 @@ _UNIT_WORDS = re.compile(r"\s+(governorate|province|district|sub-?district|regio
 
 
 def _ucdp_date(value: str, column: str) -> date:
-    """UCDP writes dates as ``2024-11-27`` or ``2024-11-27 00:00:00.000``."""
+    """UCDP writes dates as ``2024-11-27`` or ``2024-11-27 00:00:00.000``; RowError outside 1900-2100."""
     text = value.strip()
     return cell_date(text[:10] if len(text) > 10 and text[10] in " T" else text, column)
 
@@ -140,7 +141,7 @@ def _ucdp_actor_type(name: str, state_based: bool, side_b: bool) -> ActorType:
 
 
 def _count(row: dict[str, str], column: str) -> int:
-    value = cell_int(row.get(column) or "", column)
+    value = cell_count(row.get(column) or "", column)
     return value or 0
 
 
@@ -169,12 +170,10 @@ class UcdpConverter(ForeignConverter):
         precision = _UCDP_PRECISION.get(prec_code)
         if precision is None:
             raise RowError("date_prec", f"must be 1 to 5, not {prec_code}")
-        low, best, high = (cell_int(row[c], c) for c in ("low", "best", "high"))
+        low, best, high = (cell_count(row[c], c) for c in ("low", "best", "high"))
         if low is None or best is None or high is None:
             missing = next(c for c, v in (("low", low), ("best", best), ("high", high)) if v is None)
             raise RowError(missing, "is empty")
-        if not low <= best <= high:
-            raise RowError("best", f"low {low} ≤ best {best} ≤ high {high} does not hold")
         split = {c: _count(row, c) for c in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown")}
         lat, lon = coordinates(row, "latitude", "longitude")
         where_prec = cell_int(row.get("where_prec") or "", "where_prec")
@@ -199,14 +198,21 @@ class UcdpConverter(ForeignConverter):
             when=When.window(start, precision, end), source=source, tags=tuple(tags),
             operator=self.req.operator, recorded_at=self.req.now,
         )  # fmt: skip
-        killed = Quantity(low, high, str(best) if low == best == high else f"{low}-{high} (best {best})")
+        # As published: the range is min..max of the three, best is UCDP's; a disagreeing row is marked.
+        text = str(best) if low == best == high else f"{low}-{high} (best {best})"
+        killed, adjusted = Quantity.published(low, best, high, text)
         split_note = (
             f"UCDP deaths: best {best} (low {low}, high {high}); {side_a} {split['deaths_a']}, {side_b} "
             f"{split['deaths_b']}, civilians {split['deaths_civilians']}, unknown {split['deaths_unknown']}"
         )
+        marks: dict[str, Any] = {}
+        if adjusted:
+            self.counts.adjusted += 1
+            split_note += f"; adjusted: published low {low}, best {best}, high {high} (range taken as min..max)"
+            marks["tags"] = (*base.tags, ADJUSTED_TAG)
         if violence == 3:
             victims = base.with_changes(kind=Kind.CASUALTIES, actors=(a,), side="civilians", killed=killed,
-                                        note=f"one-sided violence by {a}; {split_note}")  # fmt: skip
+                                        note=f"one-sided violence by {a}; {split_note}", **marks)  # fmt: skip
             return revision_rows([victims], ids, Match.HEAD)
         assert b is not None
         conflict = (row.get("conflict_name") or row.get("dyad_name") or "").strip() or None
@@ -214,7 +220,7 @@ class UcdpConverter(ForeignConverter):
         if high or best or low:
             side, actors = _side(split, best, a, b)
             events.append(base.with_changes(id=event_id + CASUALTIES_SUFFIX, kind=Kind.CASUALTIES, actors=actors,
-                                            side=side, killed=killed, note=split_note))  # fmt: skip
+                                            side=side, killed=killed, note=split_note, **marks))  # fmt: skip
         return revision_rows(events, ids, Match.HEAD)
 
 

@@ -316,8 +316,12 @@ def event_filter(
     include_retracted: bool = False,
     known_at: str | None = None,
     min_sources: int | None = None,
+    overlapping: bool = False,
 ) -> EventFilter:
-    """The shared report filters, names resolved (an unknown place or actor is exit 4)."""
+    """The shared report filters, names resolved (an unknown place or actor is exit 4).
+
+    ``overlapping``: a ``since`` bound also lets through windows that began earlier and end on or after it.
+    """
     from sitlog.domain.timeparse import since_instant, until_instant
     from sitlog.store import EventFilter
 
@@ -332,6 +336,7 @@ def event_filter(
         known_at=sess.known_at(known_at),
         tz=sess.tz,
         min_sources=min_sources,
+        overlapping=overlapping,
     )
 
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from sitlog.domain import report
-from sitlog.domain import summary as daily
+from sitlog.domain import summary as summaries
 from sitlog.domain.model import Kind
 from sitlog.errors import NotFound
 from sitlog.store import reports as store_reports
@@ -47,9 +47,13 @@ def place_history(
     return report.history(place, events, since, until, known_at or now, tz, include_retracted)
 
 
-def summary(store: Store, tz: tzinfo, first: date, last: date, known_at: datetime | None) -> dict[str, Any]:
-    """Per-day summary of the local days ``first``..``last`` (inclusive) plus their total, as JSON-ready data."""
+def summary(
+    store: Store, tz: tzinfo, first: date, last: date, known_at: datetime | None, by: str = "day"
+) -> dict[str, Any]:
+    """Summary of the local days ``first``..``last`` (inclusive) per day, ISO week or month (``by``), plus
+    their total, as JSON-ready data (``domain.report.summary``). Raises ValueError for another ``by``."""
+    periods = summaries.periods(first, last, by)
     events = store_reports.day_events(store, first, last, tz, known_at)
     controlled = {e.place_id for e in events if e.kind is Kind.CONTROL and not e.claimed}
     before = store_reports.state_before(store, controlled, first, tz, known_at)
-    return daily.summary(events, daily.day_range(first, last), before, tz)
+    return summaries.summary(events, periods, before, tz)

@@ -186,6 +186,16 @@ def _distance(value: dict[str, Any] | None) -> Any:
     return text if "km" in text.lower() else f"{text} km"
 
 
+def _period(entry: dict[str, Any], by: str) -> str:
+    until = entry.get("until")
+    return entry["day"] if by == "day" or not until or until == entry["day"] else f"{entry['day']}..{until}"
+
+
+def _windowed_row(label: str, entry: dict[str, Any]) -> list[Any]:
+    w = entry["windowed"]
+    return [label, w["events"], *(_figure(w[name]) for name in FIGURE_NAMES), ", ".join(w["event_ids"])]
+
+
 def _figures(claim: dict[str, Any]) -> str:
     names = ("killed", "injured", "captured", "people", "families")
     parts = [f"{name} {claim[name]['text']}" for name in names if name in claim]
@@ -196,15 +206,25 @@ def _figures(claim: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def summary_report(summary: dict[str, Any], zone: str) -> Report:
-    """Per-day summary tables: the totals, then control changes, claims, persons and imprecise events."""
+def summary_report(summary: dict[str, Any], zone: str, by: str = "day") -> Report:
+    """Summary tables: the totals per period, then windows overlapping a period, control changes, claims,
+    persons and imprecise events. ``by`` (day, week, month) labels the periods."""
     days = summary["days"]
     total = summary["total"]
-    rows = [_summary_row(d["day"], d) for d in days]
+    rows = [_summary_row(_period(d, by), d) for d in days]
     if len(days) > 1:
         rows.append(_summary_row("total", total))
     span = days[0]["day"] if len(days) == 1 else f"{total['from']} to {total['until']}"
-    tables = [Table(SUMMARY_COLUMNS, rows, title=f"Summary {span} ({zone}); claims are not in the totals")]
+    columns = SUMMARY_COLUMNS if by == "day" else (by, *SUMMARY_COLUMNS[1:])
+    tables = [Table(columns, rows, title=f"Summary {span} ({zone}); claims are not in the totals")]
+    windowed = [_windowed_row(_period(d, by), d) for d in days if d["windowed"]["events"]]
+    if len(days) > 1 and total["windowed"]["events"]:
+        windowed.append(_windowed_row("total", total))
+    if windowed:
+        heads = (columns[0], "events", "killed", "injured", "captured", "displaced people", "displaced families",
+                 "event ids")  # fmt: skip
+        title = "Known only within a window that overlaps the period: not in its figures"
+        tables.append(Table(heads, windowed, title=title))
 
     def detail(title: str, columns: Sequence[str], rows: list[list[Any]]) -> None:
         # Each detail row starts with its day; a one-day summary leaves that column out.
@@ -233,8 +253,8 @@ def summary_report(summary: dict[str, Any], zone: str) -> Report:
     detail("Persons", ("day", "person", "role", "fate", "place", "side", "sources", "claim"),
            [[d["day"], p["name"], p["role"], ", ".join(p["fate"]), p["place"], p["side"], p["sources"],
              "claim" if p["claimed"] else ""] for d in days for p in d["persons"]])  # fmt: skip
-    detail("Known only within a window (counted on its first day)",
-           ("counted on", "kind", "place", "precision", "known window", "event"),
+    detail("Known only within a window that lies in the period (counted in it)",
+           ("counted in", "kind", "place", "precision", "known window", "event"),
            [[d["day"], i["kind"], i["place"], i["precision"], i["at"] + (f"..{i['at_end']}" if i["at_end"] else ""),
              i["event_id"]] for d in days for i in d["imprecise"]])  # fmt: skip
     detail("Places involved", ("day", "places"), [[d["day"], ", ".join(d["places"])] for d in days if d["places"]])

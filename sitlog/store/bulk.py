@@ -30,6 +30,7 @@ from sitlog.store.rows import (
     RECORDED_AT,
     RETRACTED,
     REVISION,
+    SIDES,
     SOURCES,
     UPDATE_HEAD,
     body_of,
@@ -253,7 +254,7 @@ class Match(Enum):
 class _Known:
     """What the database holds about one event while a batch is applied."""
 
-    revisions: list[tuple[Any, ...]]  # the body (kind … duplicate_of) of each stored revision
+    revisions: list[tuple[Any, ...]]  # the body (see _body) of each stored revision
     head: int  # index into ``revisions`` of the head: the revision written last, as everywhere in sitlog
     max_revision: int
     newest: tuple[str, int]  # (recorded_at, revision) of the revision recorded last
@@ -271,6 +272,7 @@ class ImportCounts:
     places: int = 0  # created
     actors: int = 0  # created
     merged: int = 0  # events given a merge revision (older revisions arrived after a newer one)
+    adjusted: int = 0  # foreign rows imported with figures that disagree as published (UCDP low/best/high)
 
     def to_json(self) -> dict[str, int]:
         return {
@@ -281,6 +283,7 @@ class ImportCounts:
             "new_places": self.places,
             "new_actors": self.actors,
             "merged": self.merged,
+            "adjusted": self.adjusted,
         }
 
 
@@ -365,9 +368,9 @@ class BulkImport:
                     self.counts.unchanged += 1
                     continue
                 if match is not Match.REVISION:  # a retraction made here outlives a new version of the row
-                    head_body = state.revisions[state.head]
-                    body = body[: RETRACTED - KIND] + head_body[RETRACTED - KIND : CORE] + body[CORE:SOURCES]
-                    body += head_body[SOURCES:]  # and the sources corroborated here
+                    kept = state.revisions[state.head]  # its retraction and the sources corroborated here
+                    body = (body[: RETRACTED - KIND] + kept[RETRACTED - KIND : CORE] + body[CORE:SOURCES]
+                            + kept[SOURCES:SIDES] + body[SIDES:])  # fmt: skip
             if self.changeset is None:
                 self.changeset = new_event_id(self.now)
                 self.store.begin_changeset(self.changeset, self.operator, "import", self.now, self.summary)

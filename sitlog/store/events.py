@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
@@ -20,6 +20,7 @@ from sitlog.domain.model import (
     Precision,
     Quantity,
     Relation,
+    Side,
     SourceRef,
     When,
     day_bounds,
@@ -33,7 +34,7 @@ REVISION_COLUMNS = (
     "event_id, revision, kind, place_id, at_utc, precision, at_date, at_end, actor_ids, against_ids, status, "
     "part, outcome, killed, injured, captured, side, person, role, means, people, families, to_place_id, source, "
     "grade, claimed, claimed_by, note, tags, operator, recorded_at, retracted, reason, duplicate_of, changeset, "
-    "baseline, from_actor_id, relation, distance, direction, sources"
+    "baseline, from_actor_id, relation, distance, direction, sources, sides"
 )
 
 
@@ -51,10 +52,52 @@ class EventFilter:
     known_at: datetime | None = None
     tz: tzinfo = timezone.utc  # the report zone: an event known only by date sits at its local midnight
     min_sources: int | None = None  # only events backed by at least this many reports
+    overlapping: bool = False  # with since: also windows that start before it and end on or after its day
+
+
+def quantity_text(low: int, high: int | None, text: str, best: int | None = None) -> str:
+    """A quantity as the store keeps it: JSON ``{low, high, text}``, plus ``best`` only when there is one.
+
+    Leaving a missing ``best`` out keeps the text of every quantity stored before ``best`` existed,
+    so re-importing such a file finds its rows unchanged.
+    """
+    if best is None:
+        return json.dumps({"low": low, "high": high, "text": text}, ensure_ascii=False)
+    return json.dumps({"low": low, "high": high, "text": text, "best": best}, ensure_ascii=False)
 
 
 def _q(value: Quantity | None) -> str | None:
-    return json.dumps(value.to_json(), ensure_ascii=False) if value else None
+    return quantity_text(value.low, value.high, value.text, value.best) if value else None
+
+
+def sides_text(sides: Sequence[Side], actor_id: Callable[[str], int]) -> str | None:
+    """Sides as the store keeps them: JSON ``[[actor id, [associated ids]], ...]``, or NULL when none."""
+    if not sides:
+        return None
+    return json.dumps([[actor_id(s.actor), [actor_id(a) for a in s.associated]] for s in sides])
+
+
+# window_last in SQL over a revision row aliased {r}: the migration's backfill and heads(known_at).
+AT_LAST_SQL = (
+    "CASE WHEN {r}.at_date IS NULL THEN NULL WHEN {r}.at_end IS NOT NULL THEN {r}.at_end "
+    "WHEN {r}.precision = 'week' THEN date({r}.at_date, '+6 days') "
+    "WHEN {r}.precision = 'month' THEN date({r}.at_date, 'start of month', '+1 month', '-1 day') "
+    "WHEN {r}.precision = 'year' THEN date({r}.at_date, 'start of year', '+1 year', '-1 day') END"
+)
+
+
+def window_last(precision: str, at_date: str | None, at_end: str | None) -> str | None:
+    """The ``events.at_last`` of a head: the last day of a window longer than one day, else NULL.
+
+    Only such windows are looked up by overlap (``summary``, ``--overlapping``); instants and
+    one-day events are found by their time or date.
+    """
+    if at_date is None or (precision == "day" and at_end is None):
+        return None
+    if at_end is not None:
+        return at_end
+    last = When.window(date.fromisoformat(at_date), _PRECISIONS[precision]).last_day
+    return last.isoformat() if last else None
 
 
 def _unq(text: str | None) -> Quantity | None:
@@ -125,7 +168,8 @@ def heads(known_at: datetime | None) -> tuple[str, list[Any]]:
         return "events e", []
     sql = (
         "(SELECT h.event_id, h.seq, h.kind, h.place_id, h.at_utc, h.at_date, h.retracted, h.claimed, "
-        "max(1, json_array_length(h.sources)) AS n_sources FROM revisions h "
+        "max(1, json_array_length(h.sources)) AS n_sources, "
+        f"{AT_LAST_SQL.format(r='h')} AS at_last FROM revisions h "
         "WHERE h.seq = (SELECT max(h2.seq) FROM revisions h2 WHERE h2.event_id = h.event_id "
         "AND h2.recorded_at <= ?)) e"
     )
@@ -187,15 +231,16 @@ class Events:
             distance_text(event.distance_km),
             event.direction,
             sources_text(event.sources),
+            sides_text(event.sides, ids),
         )
         cur = self.conn.execute(
             f"INSERT INTO revisions ({REVISION_COLUMNS}) VALUES ({', '.join('?' * len(values))})", values
         )
         self.conn.execute(
             "INSERT OR REPLACE INTO events (event_id, seq, kind, place_id, at_utc, at_date, retracted, claimed, "
-            "n_sources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "n_sources, at_last) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (event.id, cur.lastrowid, values[2], values[3], values[4], values[6], values[31], values[25],
-             len(event.all_sources)),
+             len(event.all_sources), window_last(values[5], values[6], values[7])),
         )  # fmt: skip
         return event
 
@@ -217,7 +262,7 @@ class Events:
             status, part, outcome, killed, injured, captured, side, person, role, means, people, families,
             to_place_id, source, grade, claimed, claimed_by, note, tags, operator, recorded_at, retracted,
             reason, duplicate_of, _changeset, baseline, from_actor_id, relation, distance, direction, sources,
-            place_name, to_name,
+            sides, place_name, to_name,
         ) = row  # fmt: skip
         prec = _PRECISIONS[precision]
         when = (
@@ -265,7 +310,12 @@ class Events:
             distance_km=_distance(distance) if distance else None,
             direction=direction,
             sources=sources_from_text(sources),
+            sides=self._sides(sides, actors) if sides else (),
         )
+
+    @staticmethod
+    def _sides(text: str, actors: dict[int, Actor]) -> tuple[Side, ...]:
+        return tuple(Side(actors[a].name, tuple(actors[i].name for i in assoc)) for a, assoc in json.loads(text))
 
     def find_ids(self, prefix: str) -> list[str]:
         """Event ids starting with ``prefix`` (case-insensitive for ULIDs), at most a few."""
@@ -336,8 +386,11 @@ class Events:
         # its first day in the report zone; the outer at_utc bound keeps the time index usable.
         if flt.since is not None:
             first = _first_day_at_or_after(flt.since, flt.tz)
-            where.append("e.at_utc >= ? AND (e.at_date IS NULL AND e.at_utc >= ? OR e.at_date >= ?)")
+            starts = "e.at_utc >= ? AND (e.at_date IS NULL AND e.at_utc >= ? OR e.at_date >= ?)"
+            # A window started earlier overlaps when its last day is on or after the first day.
+            where.append(f"({starts} OR e.at_last >= ?)" if flt.overlapping else starts)
             params += [utc_key(min(flt.since, _utc_midnight(first))), utc_key(flt.since), first.isoformat()]
+            params += [first.isoformat()] if flt.overlapping else []
         if flt.until is not None:
             end = _first_day_at_or_after(flt.until, flt.tz)
             where.append("e.at_utc < ? AND (e.at_date IS NULL AND e.at_utc < ? OR e.at_date < ?)")
@@ -345,9 +398,11 @@ class Events:
         if flt.actor_id is not None:
             where.append(
                 "(EXISTS (SELECT 1 FROM json_each(r.actor_ids) WHERE value = ?) "
-                "OR EXISTS (SELECT 1 FROM json_each(r.against_ids) WHERE value = ?))"
+                "OR EXISTS (SELECT 1 FROM json_each(r.against_ids) WHERE value = ?) "
+                "OR r.sides IS NOT NULL AND EXISTS (SELECT 1 FROM json_tree(r.sides) WHERE type = 'integer' "
+                "AND value = ?))"
             )
-            params.extend([flt.actor_id, flt.actor_id])
+            params.extend([flt.actor_id, flt.actor_id, flt.actor_id])
         return where, params
 
     def count(self) -> int:

@@ -37,6 +37,11 @@ class Places:
             raise NotFound(f"no place with id {place_id}")
         return self._from_row(row)
 
+    def governorates(self) -> list[str]:
+        """The names (Latin and Arabic) of the bundled pack's level-1 admin units (Syria's 14 governorates)."""
+        rows = self.conn.execute("SELECT name, name_ar FROM admin_units WHERE level = 1 ORDER BY pcode")
+        return [name for row in rows for name in row if name]
+
     def _units(self, place: Place) -> list[str]:
         units = [u for u in (place.admin1, place.admin2, place.admin3) if u]
         if place.pcode:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sitlog.domain.model import ControlStatus, Event, Kind, Place, Precision, When, day_bounds, utc_key
 from sitlog.domain.report import CheckResult, StatusEntry, claims_since, status_from_events
 from sitlog.errors import InvalidInput, StorageError
-from sitlog.store.events import EVENT_SELECT, heads
+from sitlog.store.events import AT_LAST_SQL, EVENT_SELECT, heads
 
 if TYPE_CHECKING:
     from sitlog.store import Store
@@ -231,7 +231,8 @@ def likely_duplicates(store: Store, event: Event, tz: tzinfo) -> list[Event]:
 def day_events_sql(
     store: Store, first: date, last: date, tz: tzinfo, known_at: datetime | None
 ) -> tuple[str, list[Any]]:
-    """The query behind ``day_events``: instants by their UTC range, windows by their first day."""
+    """The query behind ``day_events``: instants by their UTC range, windows starting in the days by their
+    first day, and windows that started earlier but reach into the days by their last (``events.at_last``)."""
     start, _ = day_bounds(first, tz)
     _, end = day_bounds(last, tz)
     source, source_params = heads(known_at)
@@ -239,15 +240,17 @@ def day_events_sql(
         f"{EVENT_SELECT} JOIN ("
         f"SELECT e.seq, e.at_utc FROM {source} WHERE e.at_date IS NULL AND e.at_utc >= ? AND e.at_utc < ? "
         "AND e.retracted = 0 "
-        f"UNION ALL SELECT e.seq, e.at_utc FROM {source} WHERE e.at_date >= ? AND e.at_date <= ? AND e.retracted = 0"
+        f"UNION ALL SELECT e.seq, e.at_utc FROM {source} WHERE e.at_date >= ? AND e.at_date <= ? AND e.retracted = 0 "
+        f"UNION ALL SELECT e.seq, e.at_utc FROM {source} WHERE e.at_last >= ? AND e.at_date < ? AND e.retracted = 0"
         ") d ON d.seq = r.seq ORDER BY d.at_utc, d.seq"
     )
-    params = [*source_params, utc_key(start), utc_key(end), *source_params, first.isoformat(), last.isoformat()]
+    days = [first.isoformat(), last.isoformat()]
+    params = [*source_params, utc_key(start), utc_key(end), *source_params, *days, *source_params, days[0], days[0]]
     return sql, params
 
 
 def day_events(store: Store, first: date, last: date, tz: tzinfo, known_at: datetime | None) -> list[Event]:
-    """Non-retracted events of the report-zone days ``first``..``last``: instants by time, windows by first day."""
+    """Non-retracted events that overlap the report-zone days ``first``..``last``, in store order."""
     sql, params = day_events_sql(store, first, last, tz, known_at)
     return [store.events.from_row(row) for row in store.conn.execute(sql, params)]
 
@@ -313,7 +316,8 @@ def check(store: Store) -> list[CheckResult]:
             "SELECT e.event_id, e.seq FROM events e JOIN revisions r ON r.seq = e.seq WHERE r.event_id != e.event_id "
             "OR r.kind != e.kind OR r.place_id != e.place_id OR r.at_utc != e.at_utc "
             "OR r.at_date IS NOT e.at_date OR r.retracted != e.retracted OR r.claimed != e.claimed "
-            "OR e.n_sources != max(1, json_array_length(r.sources))"
+            "OR e.n_sources != max(1, json_array_length(r.sources)) "
+            f"OR e.at_last IS NOT ({AT_LAST_SQL.format(r='r')})"
         )
     ]
     results.append(CheckResult("head table", _capped(heads)))

@@ -11,24 +11,26 @@ from collections.abc import Iterable
 from typing import Any
 
 from sitlog.domain.model import Event, utc_key
-from sitlog.store.events import REVISION_COLUMNS, distance_text, sources_text
+from sitlog.store.events import REVISION_COLUMNS, distance_text, sides_text, sources_text, window_last
+from sitlog.store.events import quantity_text as quantity_text  # with best when a source gives one
 
 # Positions in a revision row; the layout is the store's own column list (checked below).
 COLUMNS = tuple(c.strip() for c in REVISION_COLUMNS.split(","))
-EVENT_ID, REVISION, KIND, AT_DATE, CLAIMED, TAGS, OPERATOR, RECORDED_AT, RETRACTED, REASON, CHANGESET = (
-    0, 1, 2, 6, 25, 28, 29, 30, 31, 32, 34
-)  # fmt: skip
-EXTRA = CHANGESET + 1  # columns added after the change set (m004 on): baseline … sources
-_NAMED = (KIND, AT_DATE, CLAIMED, TAGS, OPERATOR, RECORDED_AT, RETRACTED, REASON, CHANGESET)
+EVENT_ID, REVISION, KIND, PRECISION, AT_DATE, AT_END, CLAIMED, TAGS, OPERATOR, RECORDED_AT, RETRACTED, REASON, \
+    CHANGESET = (0, 1, 2, 5, 6, 7, 25, 28, 29, 30, 31, 32, 34)  # fmt: skip
+EXTRA = CHANGESET + 1  # columns added after the change set: baseline … sources (m004), sides (m005)
+_NAMED = (KIND, PRECISION, AT_DATE, AT_END, CLAIMED, TAGS, OPERATOR, RECORDED_AT, RETRACTED, REASON, CHANGESET)
 assert [COLUMNS[i] for i in _NAMED] == (
-    "kind at_date claimed tags operator recorded_at retracted reason changeset".split()
+    "kind precision at_date at_end claimed tags operator recorded_at retracted reason changeset".split()
 )
-assert COLUMNS[EXTRA:] == ("baseline", "from_actor_id", "relation", "distance", "direction", "sources")
-# A row's "body" is kind … duplicate_of then baseline … sources: everything but the event id, revision
-# number and change set. What the reporter said is kind … tags and baseline … direction (not the sources).
+assert COLUMNS[EXTRA:] == ("baseline", "from_actor_id", "relation", "distance", "direction", "sources", "sides")
+# A row's "body" is kind … duplicate_of then baseline … sides: everything but the event id, revision
+# number and change set. What the reporter said is kind … tags, baseline … direction and sides (not the
+# sources: a corroboration adds a report, not a different fact).
 CONTENT = TAGS - KIND + 1
 CORE = CHANGESET - KIND  # where the body's m004 columns start
 SOURCES = CORE + 5
+SIDES = SOURCES + 1
 
 
 def body_of(row: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -38,7 +40,7 @@ def body_of(row: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def content_of(body: tuple[Any, ...]) -> tuple[Any, ...]:
     """What the reporter said, from a body: a corroborating source or a retraction is not new content."""
-    return body[:CONTENT] + body[CORE:SOURCES]
+    return body[:CONTENT] + body[CORE:SOURCES] + body[SIDES:]
 
 
 def n_sources(sources: str) -> int:
@@ -53,28 +55,25 @@ def full_row(seq: int, event_id: str, revision: int, body: tuple[Any, ...], chan
 
 def head_of(seq: int, body: tuple[Any, ...]) -> tuple[Any, ...]:
     """The ``events`` head columns after event_id: seq, kind, place_id, at_utc, at_date, retracted, claimed,
-    n_sources."""
-    return (seq, body[0], body[1], body[2], body[AT_DATE - KIND], body[RETRACTED - KIND], body[CLAIMED - KIND],
-            n_sources(body[SOURCES]))  # fmt: skip
+    n_sources, at_last."""
+    at_date = body[AT_DATE - KIND]
+    at_last = None if at_date is None else window_last(body[PRECISION - KIND], at_date, body[AT_END - KIND])
+    return (seq, body[0], body[1], body[2], at_date, body[RETRACTED - KIND], body[CLAIMED - KIND],
+            n_sources(body[SOURCES]), at_last)  # fmt: skip
 
 
 INSERT_REVISION = f"INSERT INTO revisions (seq, {', '.join(COLUMNS)}) VALUES ({', '.join('?' * (len(COLUMNS) + 1))})"
 # An upsert costs ~60% more than a plain insert here, even without a conflict: new heads are inserted,
 # heads of events already stored are updated.
 INSERT_HEAD = (
-    "INSERT INTO events (event_id, seq, kind, place_id, at_utc, at_date, retracted, claimed, n_sources) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO events (event_id, seq, kind, place_id, at_utc, at_date, retracted, claimed, n_sources, at_last) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 UPDATE_HEAD = (
     "UPDATE events SET seq = ?, kind = ?, place_id = ?, at_utc = ?, at_date = ?, retracted = ?, claimed = ?, "
-    "n_sources = ? WHERE event_id = ?"
+    "n_sources = ?, at_last = ? WHERE event_id = ?"
 )
 BODY_COLUMNS = ", ".join([*COLUMNS[:CHANGESET], *COLUMNS[EXTRA:]])
-
-
-def quantity_text(low: int, high: int | None, text: str) -> str:
-    """A quantity as the store keeps it (the same JSON text ``Store.insert_revision`` writes)."""
-    return json.dumps({"low": low, "high": high, "text": text}, ensure_ascii=False)
 
 
 def id_list(ids: Iterable[int]) -> str:
@@ -86,7 +85,7 @@ def event_to_row(event: Event, actor_id: dict[str, int]) -> tuple[Any, ...]:
     """``event`` as a revision row (changeset left empty), encoded exactly as ``Store.insert_revision`` does."""
 
     def q(value: Any) -> str | None:
-        return quantity_text(value.low, value.high, value.text) if value else None
+        return quantity_text(value.low, value.high, value.text, value.best) if value else None
 
     when = event.when
     return (
@@ -101,5 +100,5 @@ def event_to_row(event: Event, actor_id: dict[str, int]) -> tuple[Any, ...]:
         int(event.retracted), event.reason, event.duplicate_of, None,
         int(event.baseline), actor_id[event.from_actor] if event.from_actor else None,
         event.relation.value if event.relation else None, distance_text(event.distance_km), event.direction,
-        sources_text(event.sources),
+        sources_text(event.sources), sides_text(event.sides, actor_id.__getitem__),
     )  # fmt: skip

@@ -200,6 +200,29 @@ def m004_assessments(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m005_estimates_and_windows(db: sqlite_utils.Database) -> None:
+    # Issue 9. Quantities need no new column: their JSON text gains "best" when a source gives one.
+    # revisions.sides: the sides of an event as its source lists them ([[actor id, [associated ids]], ...]).
+    # events.at_last: the last day of a window longer than one day (NULL otherwise), so that summaries and
+    # --overlapping find windows that started earlier by an index range instead of a scan.
+    # (The backfill spells out store.events.AT_LAST_SQL: a released migration must not change with the code.)
+    db.executescript(
+        """
+        ALTER TABLE revisions ADD COLUMN sides TEXT;
+        ALTER TABLE events ADD COLUMN at_last TEXT;
+        UPDATE events SET at_last = (
+            SELECT CASE WHEN r.at_end IS NOT NULL THEN r.at_end
+                WHEN r.precision = 'week' THEN date(r.at_date, '+6 days')
+                WHEN r.precision = 'month' THEN date(r.at_date, 'start of month', '+1 month', '-1 day')
+                WHEN r.precision = 'year' THEN date(r.at_date, 'start of year', '+1 year', '-1 day') END
+            FROM revisions r WHERE r.seq = events.seq)
+            WHERE at_date IS NOT NULL;
+        CREATE INDEX events_window ON events(at_last, at_date) WHERE at_last IS NOT NULL;
+        """
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS.functions)
 SQLITE_VERSION = sqlite3.sqlite_version
 
