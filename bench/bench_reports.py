@@ -31,6 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sitlog.domain import report
+from sitlog.domain import summary as daily  # noqa: E402
 from sitlog.domain.model import Kind  # noqa: E402
 from sitlog.store import Store  # noqa: E402
 from sitlog.store import reports as store_reports  # noqa: E402
@@ -111,7 +112,7 @@ def main() -> None:
         events = store_reports.day_events(store, SUMMARY_DAY, SUMMARY_DAY, UTC, None)
         controlled = {e.place_id for e in events if e.kind is Kind.CONTROL}
         before = store_reports.state_before(store, controlled, SUMMARY_DAY, UTC, None)
-        return report.summary(events, [SUMMARY_DAY], before, UTC)
+        return daily.summary(events, [SUMMARY_DAY], before, UTC)
 
     history_sql = f"{EVENT_SELECT} JOIN events e ON e.seq = r.seq WHERE e.place_id = ? ORDER BY e.at_utc, e.seq"
     status_sql = store_reports.STATUS_SQL.format(where="")

@@ -16,6 +16,7 @@ from sqlite_utils.migrations import Migrations
 from sitlog.domain.model import ActorType, Event, Kind, Precision, Quantity, When
 from sitlog.errors import InvalidInput, NotFound
 from sitlog.store import MIGRATIONS, SCHEMA_VERSION, EventFilter, Store
+from sitlog.store import reports as store_reports
 
 NOW = datetime(2024, 11, 28, 12, tzinfo=timezone.utc)
 
@@ -185,12 +186,11 @@ def test_the_hot_queries_are_index_lookups(store: Store) -> None:
     latest_window = _plan(  # status's second seek (issue 11): the latest date window begun by the cutoff
         store,
         "SELECT seq FROM events WHERE kind = 'control' AND retracted = 0 AND claimed = 0 AND place_id = ? "
-        "AND at_utc <= ? AND at_date IS NOT NULL AND at_date <= ? ORDER BY at_utc DESC, seq DESC LIMIT 1",
+        "AND at_date IS NOT NULL AND at_date <= ? ORDER BY at_date DESC, seq DESC LIMIT 1",
         1,
         "2024-11-28",
-        "2024-11-28",
     )
-    assert "events_control" in latest_window and "TEMP B-TREE" not in latest_window
+    assert "events_control_days" in latest_window and "TEMP B-TREE" not in latest_window
 
 
 def test_add_place_refuses_a_second_of_one_name_in_one_admin1(store: Store) -> None:
@@ -271,5 +271,44 @@ def test_m005_backfills_window_ends_so_old_windows_are_found_by_overlap(tmp_path
         from sitlog.store.reports import check
 
         assert all(result.ok for result in check(store))
+    finally:
+        store.close()
+
+
+def test_m004_backfills_claims_and_keeps_them_out_of_status(tmp_path: Path) -> None:
+    """A database at m003 with an assessed and a claimed control event: after m004 status rests on the assessment."""
+    path = tmp_path / "m003.db"
+    conn = sqlite3.connect(path)
+    old = Migrations("sitlog")
+    for fn in MIGRATIONS.functions[:3]:
+        old()(fn)
+    old.apply(sqlite_utils.Database(conn))
+    conn.execute(
+        "INSERT INTO actors (id, name, type, created_at) VALUES (1, 'SAA', 'state', 'x'), (2, 'HTS', 'rebel', 'x')"
+    )
+    place = conn.execute("SELECT id FROM places WHERE name = 'Nubl'").fetchone()[0]
+    for seq, (event_id, actor, claimed, at) in enumerate(
+        [("A1", 1, 0, "2024-11-27T06:00:00Z"), ("C1", 2, 1, "2024-11-27T09:00:00Z")], 1
+    ):
+        conn.execute(
+            "INSERT INTO revisions (seq, event_id, revision, kind, place_id, at_utc, precision, actor_ids, "
+            "against_ids, status, claimed, tags, operator, recorded_at) "
+            "VALUES (?, ?, 1, 'control', ?, ?, 'exact', ?, '[]', 'held', ?, '[]', 'old', ?)",
+            (seq, event_id, place, at, f"[{actor}]", claimed, at),
+        )
+        conn.execute(
+            "INSERT INTO events (event_id, seq, kind, place_id, at_utc, retracted) VALUES (?, ?, 'control', ?, ?, 0)",
+            (event_id, seq, place, at),
+        )
+    conn.commit()
+    conn.close()
+
+    store = Store(path)
+    try:
+        assert store.conn.execute("SELECT event_id FROM events WHERE claimed = 1").fetchall() == [("C1",)]
+        [entry] = store_reports.status(store, datetime(2024, 11, 28, tzinfo=timezone.utc), timezone.utc)
+        assert (entry.holder, entry.event_id, [c.event_id for c in entry.claims]) == ("SAA", "A1", ["C1"])
+        assert store.events.get("A1").all_sources[0].operator is None  # no corroboration: its own report
+        assert all(result.ok for result in store_reports.check(store))
     finally:
         store.close()

@@ -30,36 +30,42 @@ ControlState = tuple[str | None, ControlStatus, str | None]
 # Only events between :lo and :hi need their at_date (a table lookup): the rest are decided by the index.
 _KNOWN = "({e}.at_utc <= :lo OR CASE WHEN {e}.at_date IS NULL THEN {e}.at_utc <= :exact ELSE {e}.at_date <= :day END)"
 
-# Per place, two seeks on the partial index events_control (assessed control only: claims are left out):
-# the latest exact control event by the cutoff and the latest date window begun by then. Which of the
+# Per place, two seeks on the partial indexes events_control and events_control_days (assessed control
+# only: claims are left out): the latest exact control event by the cutoff and the latest date window
+# begun by then. Which of the
 # two is later depends on the report zone (a window starts at local midnight), so Python picks.
 # Then their revisions, fetched in seq order (the revisions table is laid out in seq order).
 _ASSESSED = "e.kind = 'control' AND e.retracted = 0 AND e.claimed = 0 AND e.place_id = p.id"
+# Each candidate comes straight from its index as "at seq" (covering: no table lookup).
 STATUS_SQL = f"""
-WITH cur AS MATERIALIZED (
-  SELECT p.id AS place_id, p.name AS place, p.admin1 AS admin1,
-    (SELECT e.seq FROM events e
-      WHERE {_ASSESSED} AND e.at_utc <= :exact AND e.at_date IS NULL
-      ORDER BY e.at_utc DESC, e.seq DESC LIMIT 1) AS exact_seq,
-    (SELECT e.seq FROM events e
-      WHERE {_ASSESSED} AND e.at_utc <= :midnight AND e.at_date IS NOT NULL AND e.at_date <= :day
-      ORDER BY e.at_utc DESC, e.seq DESC LIMIT 1) AS window_seq
-  FROM places p {{where}}
-), picked AS MATERIALIZED (
-  SELECT place_id, place, admin1, exact_seq AS seq FROM cur WHERE exact_seq IS NOT NULL
-  UNION ALL SELECT place_id, place, admin1, window_seq FROM cur WHERE window_seq IS NOT NULL
-  ORDER BY seq
-)
-SELECT picked.place_id, picked.place, picked.admin1, r.event_id, r.actor_ids, r.against_ids, r.status, r.part,
-       r.at_utc, r.precision, r.at_date, r.at_end, r.seq
-FROM picked JOIN revisions r ON r.seq = picked.seq
+SELECT p.id, p.name, p.admin1,
+  (SELECT e.at_utc || ' ' || e.seq FROM events e
+    WHERE {_ASSESSED} AND e.at_utc <= :exact AND e.at_date IS NULL
+    ORDER BY e.at_utc DESC, e.seq DESC LIMIT 1),
+  (SELECT e.at_date || ' ' || e.seq FROM events e
+    WHERE {_ASSESSED} AND e.at_date IS NOT NULL AND e.at_date <= :day
+    ORDER BY e.at_date DESC, e.seq DESC LIMIT 1)
+FROM places p {{where}}
 """
-# Claimed control known by the cutoff, on the partial index events_claims (claims are few).
+# Then only the winners' revisions, in seq order (the revisions table is laid out in seq order).
+STATUS_REVISIONS_SQL = """
+SELECT r.seq, r.event_id, r.actor_ids, r.against_ids, r.status, r.part, r.at_utc, r.precision, r.at_date, r.at_end
+FROM json_each(:seqs) s JOIN revisions r ON r.seq = s.value ORDER BY r.seq
+"""
+# Claimed control known by the cutoff at the places asked ({place_id: lowest at_utc worth reading}), one
+# seek each on the partial index events_claims; Python then keeps those not older than the assessment.
+_CLAIMED = "e.kind = 'control' AND e.retracted = 0 AND e.claimed = 1"
 CLAIMS_SQL = f"""
-{EVENT_SELECT} JOIN events e ON e.seq = r.seq
-WHERE e.kind = 'control' AND e.retracted = 0 AND e.claimed = 1 AND e.at_utc <= :hi AND {_KNOWN.format(e="e")}
-ORDER BY e.at_utc, e.seq
+{EVENT_SELECT} JOIN (
+  SELECT e.seq FROM json_each(:places) w JOIN events e INDEXED BY events_claims ON e.place_id = CAST(w.key AS INTEGER)
+  WHERE {_CLAIMED} AND e.at_utc >= w.value AND e.at_utc <= :hi AND {_KNOWN.format(e="e")}
+) c ON c.seq = r.seq
+ORDER BY r.at_utc, r.seq
 """
+# INDEXED BY: with few claims the planner would rather scan events_place_time (seconds on 1M events).
+CLAIMED_PLACES_SQL = (
+    f"SELECT DISTINCT e.place_id FROM events e INDEXED BY events_claims WHERE {_CLAIMED} AND e.at_utc <= :hi"
+)
 
 
 def cutoff_params(cutoff: datetime, tz: tzinfo) -> dict[str, str]:
@@ -102,27 +108,39 @@ def status(
     if ids:
         where = "WHERE p.id IN (SELECT value FROM json_each(:ids))"
         params["ids"] = json.dumps(ids)
+    # Per place the later of its two candidates in report order: start in the zone, then store order
+    # (at_utc, seq). A window starts at local midnight of its day, so which one wins depends on the zone.
+    winners: dict[int, tuple[int, str, str | None]] = {}  # seq → place id, name, admin1
+    starts: dict[str, datetime] = {}  # a window's day → its local midnight
+    fromiso = datetime.fromisoformat
+    for place_id, place, admin1, exact_at, window_at in store.conn.execute(STATUS_SQL.format(where=where), params):
+        if exact_at is None and window_at is None:
+            continue
+        if exact_at is not None and window_at is not None:
+            at_utc, _, seq = exact_at.partition(" ")
+            day, _, day_seq = window_at.partition(" ")
+            if day not in starts:
+                starts[day] = When.window(date.fromisoformat(day), Precision.DAY).start(tz)
+            window_key = (starts[day], f"{day}T00:00:00Z", int(day_seq))
+            pick = seq if (fromiso(at_utc), at_utc, int(seq)) > window_key else day_seq
+        else:
+            pick = (exact_at or window_at).partition(" ")[2]
+        winners[int(pick)] = (place_id, place, admin1)
     actors = store.actors.by_id()
     names: dict[str, tuple[str, ...]] = {}  # actor id lists repeat: decode each distinct one once
-    found: dict[int, tuple[datetime, int, StatusEntry]] = {}
-    fromiso, exact = datetime.fromisoformat, Precision.EXACT
-    for row in store.conn.execute(STATUS_SQL.format(where=where), params):
-        (place_id, place, admin1, event_id, actor_ids, against_ids, status_, part,
-         at_utc, precision, at_date, at_end, seq) = row  # fmt: skip
+    entries = []
+    exact = Precision.EXACT
+    rows = store.conn.execute(STATUS_REVISIONS_SQL, {"seqs": json.dumps(list(winners))})
+    for seq, event_id, actor_ids, against_ids, status_, part, at_utc, precision, at_date, at_end in rows:
+        place_id, place, admin1 = winners[seq]
         for text in (actor_ids, against_ids):
             if text not in names:
                 names[text] = tuple(actors[i].name for i in json.loads(text))
-        # Inlined for the common exact case: this loop runs once or twice per place.
+        # Inlined for the common exact case: this loop runs once per place.
         since = When(fromiso(at_utc), exact) if precision == "exact" else _when(at_utc, precision, at_date, at_end)
-        start = since.instant if precision == "exact" else since.start(tz)
-        other = found.get(place_id)
-        if other is not None and (other[0], other[1]) > (start, seq):
-            continue
         holders = names[actor_ids]
-        found[place_id] = (start, seq, StatusEntry(place, place_id, admin1, holders[0] if holders else None,
-                                                   _STATUS[status_ or "held"], part, since, names[against_ids],
-                                                   event_id))  # fmt: skip
-    entries = [entry for _, _, entry in found.values()]
+        entries.append(StatusEntry(place, place_id, admin1, holders[0] if holders else None,
+                                   _STATUS[status_ or "held"], part, since, names[against_ids], event_id))  # fmt: skip
     return _with_claims(store, entries, cutoff, tz, ids)
 
 
@@ -130,11 +148,22 @@ def _with_claims(
     store: Store, entries: list[StatusEntry], cutoff: datetime, tz: tzinfo, ids: Sequence[int]
 ) -> list[StatusEntry]:
     """Attach each place's claims not older than its assessment; places known only from claims get an entry."""
+    params: dict[str, Any] = cutoff_params(cutoff, tz)
+    claimed = {r[0] for r in store.conn.execute(CLAIMED_PLACES_SQL, params)}
+    if ids:
+        claimed &= set(ids)
+    if not claimed:
+        return entries
+    # A date window is stored at midnight UTC: read from a day before the assessment's start (any zone).
+    lows = dict.fromkeys(claimed, "")
+    for entry in entries:
+        if entry.place_id in claimed and entry.since is not None:
+            lows[entry.place_id] = utc_key(entry.since.start(tz) - timedelta(days=1))
+    params["places"] = json.dumps({str(k): v for k, v in lows.items()})
     claims: dict[int, list[Event]] = {}
-    for row in store.conn.execute(CLAIMS_SQL, cutoff_params(cutoff, tz)):
+    for row in store.conn.execute(CLAIMS_SQL, params):
         event = store.events.from_row(row)
-        if not ids or event.place_id in ids:
-            claims.setdefault(event.place_id, []).append(event)
+        claims.setdefault(event.place_id, []).append(event)
     if not claims:
         return entries
     by_place = {e.place_id: e for e in entries}

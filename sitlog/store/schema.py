@@ -179,7 +179,8 @@ def m003_changeset_undoes_index(db: sqlite_utils.Database) -> None:
 def m004_assessments(db: sqlite_utils.Database) -> None:
     # Issue 11: baselines, --from, advances and corroborating sources on revisions; the head table
     # learns which events are claims (status reads assessments only, claims beside them) and how many
-    # sources each has (events --min-sources). The control index leaves claims out.
+    # sources each has (events --min-sources). The control index leaves claims out and is split in two
+    # (exact instants by time, date windows by date): status takes one seek in each, whatever the mix.
     db.executescript(
         """
         ALTER TABLE revisions ADD COLUMN baseline INTEGER NOT NULL DEFAULT 0;
@@ -192,8 +193,10 @@ def m004_assessments(db: sqlite_utils.Database) -> None:
         ALTER TABLE events ADD COLUMN n_sources INTEGER NOT NULL DEFAULT 1;
         UPDATE events SET claimed = (SELECT r.claimed FROM revisions r WHERE r.seq = events.seq);
         DROP INDEX events_control;
-        CREATE INDEX events_control ON events(place_id, at_utc, seq, at_date)
-            WHERE kind = 'control' AND retracted = 0 AND claimed = 0;
+        CREATE INDEX events_control ON events(place_id, at_utc, seq)
+            WHERE kind = 'control' AND retracted = 0 AND claimed = 0 AND at_date IS NULL;
+        CREATE INDEX events_control_days ON events(place_id, at_date, seq)
+            WHERE kind = 'control' AND retracted = 0 AND claimed = 0 AND at_date IS NOT NULL;
         CREATE INDEX events_claims ON events(place_id, at_utc) WHERE kind = 'control' AND retracted = 0 AND claimed = 1;
         CREATE INDEX events_sources ON events(n_sources) WHERE n_sources > 1;
         """
