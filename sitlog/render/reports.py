@@ -50,13 +50,16 @@ def duration_text(seconds: float) -> str:
 
 
 def range_text(value: dict[str, Any] | None) -> str:
-    """``{low, high}`` as ``7``, ``10-15`` or ``12+`` (unknown high)."""
+    """``{low, high}`` as ``7``, ``10-15`` or ``12+`` (unknown high); a total's best as ``12-21 (best 15)``,
+    ``(best 15; 2 parts without)`` when some parts have none."""
     if not value:
         return ""
     low, high = value.get("low"), value.get("high")
-    if high is None:
-        return f"{low}+"
-    return str(low) if low == high else f"{low}-{high}"
+    text = f"{low}+" if high is None else str(low) if low == high else f"{low}-{high}"
+    best, without = value.get("best"), value.get("without_best") or 0
+    if best:
+        text += f" (best {best}" + (f"; {without} part{'s' if without != 1 else ''} without)" if without else ")")
+    return text
 
 
 def _state(status: str, part: str | None) -> str:
@@ -210,7 +213,7 @@ def summary_report(summary: dict[str, Any], zone: str, by: str = "day") -> Repor
             tables.append(Table(columns[cut:], [row[cut:] for row in rows], title=title))
 
     detail("Control changes", ("day", "place", "from", "to", "status", "claim", "event"),
-           [[d["day"], c["place"], c["from"] or "", c["to"], _state(c["status"], c["part"]),
+           [[_period(d, by), c["place"], c["from"] or "", c["to"], _state(c["status"], c["part"]),
              _claim(c["claimed"], c["claimed_by"]), c["event_id"]]
             for d in days for c in d["control_changes"]])  # fmt: skip
     moves = [[actor, ", ".join(total["gains"].get(actor, [])), ", ".join(total["losses"].get(actor, []))]
@@ -218,16 +221,19 @@ def summary_report(summary: dict[str, Any], zone: str, by: str = "day") -> Repor
     if moves:
         tables.append(Table(("actor", "gained", "lost"), moves, title="Gains and losses (assessed)"))
     detail("Claims (reported by a party, not assessed)", ("day", "claimed by", "kind", "place", "figures", "event"),
-           [[d["day"], c["party"] or "unnamed party", c["kind"], c["place"], _figures(c), c["event_id"]]
+           [[_period(d, by), c["party"] or "unnamed party", c["kind"], c["place"], _figures(c), c["event_id"]]
             for d in days for c in d["claims"]])  # fmt: skip
     detail("Persons", ("day", "person", "role", "fate", "place", "side", "claim"),
-           [[d["day"], p["name"], p["role"], ", ".join(p["fate"]), p["place"], p["side"],
+           [[_period(d, by), p["name"], p["role"], ", ".join(p["fate"]), p["place"], p["side"],
              "claim" if p["claimed"] else ""] for d in days for p in d["persons"]])  # fmt: skip
     detail("Known only within a window that lies in the period (counted in it)",
            ("counted in", "kind", "place", "precision", "known window", "event"),
-           [[d["day"], i["kind"], i["place"], i["precision"], i["at"] + (f"..{i['at_end']}" if i["at_end"] else ""),
-             i["event_id"]] for d in days for i in d["imprecise"]])  # fmt: skip
-    detail("Places involved", ("day", "places"), [[d["day"], ", ".join(d["places"])] for d in days if d["places"]])
+           [[_period(d, by), i["kind"], i["place"], i["precision"],
+             i["at"] + (f"..{i['at_end']}" if i["at_end"] else ""), i["event_id"]]
+            for d in days for i in d["imprecise"]])  # fmt: skip
+    detail(
+        "Places involved", ("day", "places"), [[_period(d, by), ", ".join(d["places"])] for d in days if d["places"]]
+    )
     return Report(summary, tables, records=days)
 
 
