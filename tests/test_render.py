@@ -120,3 +120,11 @@ def test_message_is_one_visible_line() -> None:
     err = io.StringIO()
     message("Error: bad \x1b[2J\nnote in C:\\new", err)
     assert err.getvalue() == "Error: bad \\x1b[2J note in C:\\new\n"
+
+
+def test_range_text_shows_a_totals_best_and_the_parts_without_one() -> None:
+    from sitlog.render.reports import range_text
+
+    assert range_text({"low": 12, "best": 0, "high": None, "without_best": 1}) == "12+"  # no best: none shown
+    assert range_text({"low": 12, "best": 15, "high": 21, "without_best": 0}) == "12-21 (best 15)"
+    assert range_text({"low": 17, "best": 15, "high": 30, "without_best": 1}) == "17-30 (best 15; 1 part without)"

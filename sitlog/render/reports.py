@@ -50,13 +50,16 @@ def duration_text(seconds: float) -> str:
 
 
 def range_text(value: dict[str, Any] | None) -> str:
-    """``{low, high}`` as ``7``, ``10-15`` or ``12+`` (unknown high)."""
+    """``{low, high}`` as ``7``, ``10-15`` or ``12+`` (unknown high); a total's best as ``12-21 (best 15)``,
+    ``(best 15; 2 parts without)`` when some parts have none."""
     if not value:
         return ""
     low, high = value.get("low"), value.get("high")
-    if high is None:
-        return f"{low}+"
-    return str(low) if low == high else f"{low}-{high}"
+    text = f"{low}+" if high is None else str(low) if low == high else f"{low}-{high}"
+    best, without = value.get("best"), value.get("without_best") or 0
+    if best:
+        text += f" (best {best}" + (f"; {without} part{'s' if without != 1 else ''} without)" if without else ")")
+    return text
 
 
 def _state(status: str, part: str | None) -> str:
@@ -232,32 +235,35 @@ def summary_report(summary: dict[str, Any], zone: str, by: str = "day") -> Repor
             cut = 1 if len(days) == 1 else 0
             tables.append(Table(columns[cut:], [row[cut:] for row in rows], title=title))
 
-    tables.append(Table(("figure", *(d["day"] for d in days), *(["total"] if len(days) > 1 else [])),
+    tables.append(Table(("figure", *(_period(d, by) for d in days), *(["total"] if len(days) > 1 else [])),
                         [[name.replace("_", " "), *(d["events_with"][name] for d in days),
                           *([total["events_with"][name]] if len(days) > 1 else [])] for name in FIGURE_NAMES],
                         title="Assessed events reporting each figure (0: unknown, not zero)"))  # fmt: skip
     detail("Control changes (assessed)", ("day", "place", "from", "to", "status", "event"),
-           [[d["day"], c["place"], c["from"] or UNKNOWN, c["to"] or UNKNOWN, _state(c["status"], c["part"]),
+           [[_period(d, by), c["place"], c["from"] or UNKNOWN, c["to"] or UNKNOWN, _state(c["status"], c["part"]),
              c["event_id"]] for d in days for c in d["control_changes"]])  # fmt: skip
     moves = [[actor, ", ".join(total["gains"].get(actor, [])), ", ".join(total["losses"].get(actor, []))]
              for actor in sorted(set(total["gains"]) | set(total["losses"]))]  # fmt: skip
     if moves:
         tables.append(Table(("actor", "gained", "lost"), moves, title="Gains and losses (assessed)"))
     detail("Claims (reported by a party, not assessed)", ("day", "claimed by", "kind", "place", "figures", "event"),
-           [[d["day"], c["party"] or "unnamed party", c["kind"], c["place"], _figures(c), c["event_id"]]
+           [[_period(d, by), c["party"] or "unnamed party", c["kind"], c["place"], _figures(c), c["event_id"]]
             for d in days for c in d["claims"]])  # fmt: skip
     detail("Advances (front-line movement, not control)", ("day", "actor", "place", "relation", "distance",
                                                            "direction", "event"),
-           [[d["day"], a["actor"], a["place"], a["relation"], _distance(a["distance_km"]), a["direction"],
+           [[_period(d, by), a["actor"], a["place"], a["relation"], _distance(a["distance_km"]), a["direction"],
              a["event_id"]] for d in days for a in d["advances"]])  # fmt: skip
     detail("Persons", ("day", "person", "role", "fate", "place", "side", "sources", "claim"),
-           [[d["day"], p["name"], p["role"], ", ".join(p["fate"]), p["place"], p["side"], p["sources"],
+           [[_period(d, by), p["name"], p["role"], ", ".join(p["fate"]), p["place"], p["side"], p["sources"],
              "claim" if p["claimed"] else ""] for d in days for p in d["persons"]])  # fmt: skip
     detail("Known only within a window that lies in the period (counted in it)",
            ("counted in", "kind", "place", "precision", "known window", "event"),
-           [[d["day"], i["kind"], i["place"], i["precision"], i["at"] + (f"..{i['at_end']}" if i["at_end"] else ""),
-             i["event_id"]] for d in days for i in d["imprecise"]])  # fmt: skip
-    detail("Places involved", ("day", "places"), [[d["day"], ", ".join(d["places"])] for d in days if d["places"]])
+           [[_period(d, by), i["kind"], i["place"], i["precision"],
+             i["at"] + (f"..{i['at_end']}" if i["at_end"] else ""), i["event_id"]]
+            for d in days for i in d["imprecise"]])  # fmt: skip
+    detail(
+        "Places involved", ("day", "places"), [[_period(d, by), ", ".join(d["places"])] for d in days if d["places"]]
+    )
     return Report(summary, tables, records=days)
 
 
