@@ -9,18 +9,21 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from sitlog.cli.common import (
+    ColorOpt,
     FormatOpt,
     JsonOpt,
     KnownAtOpt,
+    NoPagerOpt,
     PlaceArg,
     SinceOpt,
     UntilOpt,
+    WidthOpt,
     app,
     output_format,
     session,
     show,
 )
-from sitlog.errors import InvalidInput, StorageError, UsageError
+from sitlog.errors import InvalidInput, UsageError
 
 if TYPE_CHECKING:
     from sitlog.ops.session import Session
@@ -74,12 +77,15 @@ def status_cmd(
     admin1: Admin1Opt = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
+    width: WidthOpt = None,
+    color: ColorOpt = None,
+    pager: NoPagerOpt = True,
 ) -> None:
     """Who holds each place as of a moment (from control events only)."""
     sess = session(ctx)
     cutoff = sess.moment(at) if at else sess.now
     chosen = output_format(fmt, as_json)
-    report = status_report(sess.store(), sess.tz, cutoff, sess.known_at(known_at), actor, admin1, chosen)
+    report = status_report(sess.existing_store(), sess.tz, cutoff, sess.known_at(known_at), actor, admin1, chosen)
     show(report, chosen.value, False)
 
 
@@ -111,6 +117,9 @@ def history_cmd(
     known_at: KnownAtOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
+    width: WidthOpt = None,
+    color: ColorOpt = None,
+    pager: NoPagerOpt = True,
 ) -> None:
     """A place: its control timeline as spans and every event there in time order."""
     from sitlog.domain.timeparse import since_instant, until_instant
@@ -120,7 +129,8 @@ def history_cmd(
     end = until_instant(sess.when(until), sess.tz) if until else None
     if start and end and start >= end:
         raise InvalidInput("--since must be before --until")
-    report = history_report(sess.store(), sess.tz, sess.now, place, start, end, show_all, sess.known_at(known_at))
+    store = sess.existing_store()
+    report = history_report(store, sess.tz, sess.now, place, start, end, show_all, sess.known_at(known_at))
     show(report, fmt, as_json)
 
 
@@ -167,11 +177,14 @@ def summary_cmd(
     known_at: KnownAtOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
+    width: WidthOpt = None,
+    color: ColorOpt = None,
+    pager: NoPagerOpt = True,
 ) -> None:
     """Per-day summary: events by kind, control changes, casualty totals (claims apart), displacement."""
     sess = session(ctx)
     first, last = summary_days(sess, day, since, until)
-    show(summary_report(sess.store(), sess.tz, first, last, sess.known_at(known_at)), fmt, as_json)
+    show(summary_report(sess.existing_store(), sess.tz, first, last, sess.known_at(known_at)), fmt, as_json)
 
 
 # --- demo --------------------------------------------------------------------------------------------
@@ -186,6 +199,9 @@ def demo_cmd(
     ] = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
+    width: WidthOpt = None,
+    color: ColorOpt = None,
+    pager: NoPagerOpt = True,
 ) -> None:
     """Load the bundled scenario (27 Nov 2024, western Aleppo) and print status, a town's history, the day."""
     import tempfile
@@ -226,14 +242,18 @@ def demo_cmd(
 
 
 def _existing_store(sess: Session) -> Store:
-
-    if not sess.db_path.exists():
-        raise StorageError(f"no sitlog database at {sess.db_path}")
-    return sess.store()
+    return sess.existing_store()
 
 
 @app.command("check")
-def check_cmd(ctx: typer.Context, fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
+def check_cmd(
+    ctx: typer.Context,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+    width: WidthOpt = None,
+    color: ColorOpt = None,
+    pager: NoPagerOpt = True,
+) -> None:
     """Check the database: SQLite integrity, foreign keys, head table, revision chains, control conflicts."""
     from sitlog.render.output import message
     from sitlog.render.reports import check_report
