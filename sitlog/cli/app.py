@@ -305,7 +305,10 @@ def events_cmd(
     events = list(store.events.select(flt))
     if flip:
         events.reverse()
-    emit(events_report(events, sess.tz, with_json=form in (Format.JSON, Format.JSONL)), form, display=display())
+    report = events_report(
+        events, sess.tz, with_json=form in (Format.JSON, Format.JSONL), machine=form in (Format.CSV, Format.TSV)
+    )
+    emit(report, form, display=display())
 
 
 # --- gazetteer -------------------------------------------------------------------------------------

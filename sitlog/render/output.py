@@ -64,6 +64,7 @@ class Report:
     tables: Sequence[Table]
     records: Sequence[Any] | None = None
     empty_note: str | None = None
+    machine: Table | None = None  # CSV/TSV: machine values (booleans, low/high, RFC 3339) when the table is for people
 
 
 def visible(value: Any) -> str:
@@ -119,8 +120,8 @@ def emit(
         for record in records if isinstance(records, list) else [records]:
             out.write(dumps(record, indent=None) + "\n")
     elif fmt in (Format.CSV, Format.TSV):
-        if report.tables:
-            table = report.tables[0]
+        if report.machine is not None or report.tables:
+            table = report.machine if report.machine is not None else report.tables[0]
             # RFC 4180 line ends: with a bare "\n" terminator the csv module leaves a field holding a lone
             # "\r" unquoted, and that row no longer reads back as written.
             writer = csv.writer(out, delimiter="," if fmt is Format.CSV else "\t", lineterminator="\r\n")

@@ -67,6 +67,32 @@ def _claim(claimed: bool, party: str | None) -> str:
     return (party or "claim") if claimed else ""
 
 
+# Report CSVs carry machine values: the JSON's fields, snake_case, lists joined with "; ", no glyphs or prose.
+STATUS_CSV_COLUMNS = ("place", "admin1", "holder", "status", "part", "since", "precision", "against", "claimed",
+                      "claimed_by", "event_id", "place_id")  # fmt: skip
+SPAN_CSV_COLUMNS = ("holder", "status", "part", "from", "from_precision", "until", "duration_days", "against",
+                    "claimed", "clipped", "event_ids")  # fmt: skip
+FIGURES = ("killed", "injured", "captured", "displaced_people", "displaced_families")
+SUMMARY_CSV_COLUMNS = ("day", "events", "control", "clash", "casualties", "strike", "displacement", "control_changes",
+                       *(f"{f}_{end}" for f in FIGURES for end in ("low", "high")), "claims")  # fmt: skip
+
+
+def _machine(columns: Sequence[str], records: Sequence[dict[str, Any]]) -> Table:
+    def cell(value: Any) -> Any:
+        return "; ".join(map(str, value)) if isinstance(value, list) else value
+
+    return Table(columns, [[cell(record.get(c)) for c in columns] for record in records])
+
+
+def _summary_record(entry: dict[str, Any]) -> dict[str, Any]:
+    record = {"day": entry["day"], "events": entry["events"], **entry["by_kind"],
+              "control_changes": len(entry["control_changes"]), "claims": len(entry["claims"])}  # fmt: skip
+    for name in FIGURES:
+        figure = entry[name] or {}
+        record[f"{name}_low"], record[f"{name}_high"] = figure.get("low"), figure.get("high")
+    return record
+
+
 def status_report(entries: Sequence[StatusEntry], tz: tzinfo, as_of: str, fmt: Format | None = None) -> Report:
     """The ``status`` table: one row per place with a control event by then.
 
@@ -75,9 +101,12 @@ def status_report(entries: Sequence[StatusEntry], tz: tzinfo, as_of: str, fmt: F
     """
     columns = ("place", "admin1", "holder", "status", "since", "against", "claim", "event")
     title = f"Control as of {as_of}: {len(entries)} place{'s' if len(entries) != 1 else ''}"
-    with_json = fmt is None or fmt in (Format.JSON, Format.JSONL)
+    machine = fmt in (Format.CSV, Format.TSV)
+    with_json = fmt is None or fmt in (Format.JSON, Format.JSONL) or machine
     with_rows = fmt is None or not with_json
     data = [e.to_json(tz) for e in entries] if with_json else []
+    if machine:
+        return Report(data, [], machine=_machine(STATUS_CSV_COLUMNS, data))
     rows = [[e.place, e.admin1, e.holder, f"{e.status.value} ({e.part})" if e.part else e.status.value,
              when_cell(e.since, tz), ", ".join(e.against), (e.claimed_by or "claim") if e.claimed else "", e.event_id]
             for e in entries] if with_rows else []  # fmt: skip
@@ -137,9 +166,14 @@ def history_report(history: History, tz: tzinfo) -> Report:
     event_rows = [[when_cell(e.when, tz), e.kind.value, describe(e), _claim(e.claimed, e.claimed_by), e.grade,
                    e.source, e.note, e.id] for e in history.events]  # fmt: skip
     struck = {i for i, e in enumerate(history.events) if e.retracted}
-    events = Table(("at", "kind", "what", "claim", "grade", "source", "note", "event"), event_rows,
-                   title=f"Events at {history.place.name}: {len(history.events)}", struck=struck)  # fmt: skip
-    return Report(history.to_json(tz), [span_table, events], records=[history.to_json(tz)])
+    columns: tuple[str, ...] = ("at", "kind", "what", "claim", "grade", "source", "note", "event")
+    if struck:  # with --all: the flag is a column too, for tables that cannot strike a row through
+        columns += ("retracted",)
+        event_rows = [[*row, "yes" if i in struck else ""] for i, row in enumerate(event_rows)]
+    events = Table(columns, event_rows, title=f"Events at {history.place.name}: {len(history.events)}",
+                   struck=struck)  # fmt: skip
+    data = history.to_json(tz)
+    return Report(data, [span_table, events], records=[data], machine=_machine(SPAN_CSV_COLUMNS, data["control"]))
 
 
 SUMMARY_COLUMNS = ("day", "events", "control", "clash", "casualties", "strike", "displacement", "changes",
@@ -199,7 +233,8 @@ def summary_report(summary: dict[str, Any], zone: str) -> Report:
            [[d["day"], i["kind"], i["place"], i["precision"], i["at"] + (f"..{i['at_end']}" if i["at_end"] else ""),
              i["event_id"]] for d in days for i in d["imprecise"]])  # fmt: skip
     detail("Places involved", ("day", "places"), [[d["day"], ", ".join(d["places"])] for d in days if d["places"]])
-    return Report(summary, tables, records=days)
+    machine = _machine(SUMMARY_CSV_COLUMNS, [_summary_record(d) for d in days])
+    return Report(summary, tables, records=days, machine=machine)
 
 
 def check_report(results: Sequence[CheckResult]) -> Report:

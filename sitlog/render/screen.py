@@ -106,6 +106,7 @@ RULES: dict[str, Rule] = {
 DEFAULT_RULE = Rule(50)
 ID_COLUMNS = ("id", "event")
 TIME_COLUMNS = ("at", "recorded_at")
+FLAG_COLUMNS = ("retracted",)
 ACTOR_COLUMNS = ("holder", "claimed by", "actor", "by")
 
 # Eight distinguishable colours from the 256-colour palette; an actor's is picked by a stable hash of its
@@ -160,6 +161,8 @@ def layout(columns: Sequence[str], cells: Sequence[Sequence[str]], width: int) -
     def needed(indexes: list[int]) -> int:
         return sum(minimum[i] for i in indexes) + len(GAP) * (len(indexes) - 1)
 
+    # A flag column nobody has set says nothing on a screen (piped tables keep it, for scripts).
+    kept = [i for i in kept if content[i] or columns[i] not in FLAG_COLUMNS]
     # A column with nothing in it is the first to go; then the lowest priority, the rightmost first.
     by_importance = sorted(kept, key=lambda i: (content[i] > 0, rules[i].priority, -i))
     for i in by_importance:
