@@ -187,6 +187,47 @@ def summary_cmd(
     show(summary_report(sess.existing_store(), sess.tz, first, last, sess.known_at(known_at)), fmt, as_json)
 
 
+@app.command("diff")
+def diff_cmd(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Option("--from", help="The earlier moment (a date means the end of that day).")],
+    end: Annotated[Optional[str], typer.Option("--to", help="The later moment (default now).")] = None,
+    known_at: KnownAtOpt = None,
+    learned: Annotated[
+        bool,
+        typer.Option("--learned", help="What the log learned: the state at --to as recorded by --from vs by --to."),
+    ] = False,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+    width: WidthOpt = None,
+    color: ColorOpt = None,
+    pager: NoPagerOpt = True,
+) -> None:
+    """What changed between two moments: holders and statuses, contests begun and ended, figures added."""
+    from sitlog.ops import reports
+    from sitlog.render.diff import diff_report
+
+    sess = session(ctx)
+    first = sess.moment(start)
+    last = sess.moment(end) if end else sess.now
+    if first >= last:
+        raise InvalidInput("--from must be before --to")
+    if learned and known_at:
+        raise UsageError("--learned compares what was known at --from and --to; leave out --known-at")
+    cutoff = sess.known_at(known_at)
+    data = reports.diff(sess.existing_store(), sess.tz, first, last, cutoff, learned)
+    heading = f"From {_stamp(first, sess.tz)} to {_stamp(last, sess.tz)}"
+    if learned:
+        heading = f"Learned between {_stamp(first, sess.tz)} and {_stamp(last, sess.tz)}"
+    elif cutoff:
+        heading += f", as known at {_stamp(cutoff, sess.tz)}"
+    data = {"from": first.astimezone(sess.tz).isoformat(timespec="seconds"),
+            "to": last.astimezone(sess.tz).isoformat(timespec="seconds"),
+            "known_at": cutoff.astimezone(sess.tz).isoformat(timespec="seconds") if cutoff else None,
+            "learned": learned, **data}  # fmt: skip
+    show(diff_report(data, heading), fmt, as_json)
+
+
 # --- demo --------------------------------------------------------------------------------------------
 
 

@@ -55,6 +55,8 @@ RULES: dict[str, Rule] = {
     "detail": Rule(88, flexible=True),
     "change": Rule(88, flexible=True),
     "figures": Rule(87, flexible=True),
+    "after": Rule(87, flexible=True, least=16),
+    "before": Rule(86, flexible=True, least=16),
     "places": Rule(86, flexible=True),
     "claimed": Rule(85, flexible=True, least=8),
     "claim": Rule(85, flexible=True, least=8),
@@ -106,7 +108,6 @@ RULES: dict[str, Rule] = {
 DEFAULT_RULE = Rule(50)
 ID_COLUMNS = ("id", "event")
 TIME_COLUMNS = ("at", "recorded_at")
-FLAG_COLUMNS = ("retracted",)
 ACTOR_COLUMNS = ("holder", "claimed by", "actor", "by")
 
 # Eight distinguishable colours from the 256-colour palette; an actor's is picked by a stable hash of its
@@ -161,8 +162,8 @@ def layout(columns: Sequence[str], cells: Sequence[Sequence[str]], width: int) -
     def needed(indexes: list[int]) -> int:
         return sum(minimum[i] for i in indexes) + len(GAP) * (len(indexes) - 1)
 
-    # A flag column nobody has set says nothing on a screen (piped tables keep it, for scripts).
-    kept = [i for i in kept if content[i] or columns[i] not in FLAG_COLUMNS]
+    # On a screen a column with nothing in it says nothing (piped tables keep it, for scripts).
+    kept = [i for i in kept if content[i]] or kept
     # A column with nothing in it is the first to go; then the lowest priority, the rightmost first.
     by_importance = sorted(kept, key=lambda i: (content[i] > 0, rules[i].priority, -i))
     for i in by_importance:
@@ -271,7 +272,9 @@ def screen_lines(
     styles = Styles.make()
     lines: list[str] = []
     if title:
-        lines.append(_paint(_fit(title, width).rstrip(), styles.header, ink))
+        import textwrap
+
+        lines += [_paint(line, styles.header, ink) for line in textwrap.wrap(title, width, break_long_words=False)]
     heads = [_header_lines(columns[i], w) for i, w in zip(plan.shown, plan.widths, strict=True)]
     depth = max(len(h) for h in heads)
     for d in range(depth):
