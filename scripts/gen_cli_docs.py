@@ -15,7 +15,7 @@ from sitlog.cli import app
 
 ORDER = [
     "log control", "log clash", "log casualties", "log strike", "log displacement",
-    "events", "status", "history", "summary", "diff",
+    "events", "status", "history", "summary", "diff", "chart summary", "chart history",
     "amend", "retract", "undo", "show",
     "export", "import",
     "places list", "places add", "places alias", "places import",

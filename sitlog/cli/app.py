@@ -446,7 +446,7 @@ def actors_alias(
 
 
 # Command modules register themselves on ``app`` when imported.
-from sitlog.cli import corrections, exchange, reports  # noqa: E402,F401
+from sitlog.cli import charts, corrections, exchange, reports  # noqa: E402,F401
 
 
 def main() -> None:

@@ -233,8 +233,36 @@ def summary_report(summary: dict[str, Any], zone: str) -> Report:
            [[d["day"], i["kind"], i["place"], i["precision"], i["at"] + (f"..{i['at_end']}" if i["at_end"] else ""),
              i["event_id"]] for d in days for i in d["imprecise"]])  # fmt: skip
     detail("Places involved", ("day", "places"), [[d["day"], ", ".join(d["places"])] for d in days if d["places"]])
+    if len(days) > 1:
+        tables.insert(1, day_bars(days))
     machine = _machine(SUMMARY_CSV_COLUMNS, [_summary_record(d) for d in days])
     return Report(summary, tables, records=days, machine=machine)
+
+
+BAR_WIDTH = 20
+
+
+def bar(value: float, scale: float, extra: float = 0.0, open_ended: bool = False) -> str:
+    """``value`` as a bar of full blocks on ``scale``; ``extra`` (up to a high estimate) as light shade."""
+    if scale <= 0:
+        return ""
+    full = round(value / scale * BAR_WIDTH)
+    shade = round((value + extra) / scale * BAR_WIDTH) - full
+    return "█" * full + "░" * shade + ("+" if open_ended else "")
+
+
+def day_bars(days: Sequence[dict[str, Any]]) -> Table:
+    """Per-day bars for a range: events, and killed from low (█) to high (░; + when the high is unknown)."""
+    most = max((d["events"] for d in days), default=0)
+    killed = [d["killed"] or {"low": 0, "high": 0} for d in days]
+    worst = max((k["high"] if k["high"] is not None else k["low"] for k in killed), default=0)
+    rows = []
+    for day, k in zip(days, killed, strict=True):
+        high = k["high"] if k["high"] is not None else k["low"]
+        rows.append([day["day"], day["events"], bar(day["events"], most), range_text(k) or "0",
+                     bar(k["low"], worst, high - k["low"], k["high"] is None)])  # fmt: skip
+    return Table(("day", "events", "events per day", "killed", "killed per day"), rows,
+                 title="Per day, assessed (killed: █ low, ░ up to the high estimate, + high unknown)")  # fmt: skip
 
 
 def check_report(results: Sequence[CheckResult]) -> Report:

@@ -74,6 +74,8 @@ RULES: dict[str, Rule] = {
     "gained": Rule(70, flexible=True),
     "lost": Rule(70, flexible=True),
     "timeline": Rule(65),
+    "events per day": Rule(91),
+    "killed per day": Rule(81),
     "grade": Rule(60),
     "displaced families": Rule(58),
     "type": Rule(55),
@@ -286,6 +288,9 @@ def screen_lines(
     lines.append(GAP.join("─" * w for w in plan.widths))
     claim_at = [columns.index(c) for c in ("claim", "claimed") if c in columns]
     actor_at = {columns.index(c) for c in ACTOR_COLUMNS if c in columns}
+    # A history timeline bar takes its holder's colour, so the story of a place reads at a glance.
+    bar_at = columns.index("timeline") if "timeline" in columns and "holder" in columns else None
+    holder_at = columns.index("holder") if "holder" in columns else None
     for r, row in enumerate(cells):
         is_struck = r in struck
         claimed = any(row[i] for i in claim_at)
@@ -295,6 +300,8 @@ def screen_lines(
             style: Style | None = None
             if i in actor_at and row[i]:
                 style = Style(color=actor_colour(row[i]))
+            elif i == bar_at and holder_at is not None and row[holder_at]:
+                style = Style(color=actor_colour(row[holder_at]))
             if claimed:
                 style = style + styles.claim if style else styles.claim
             if is_struck:
