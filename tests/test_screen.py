@@ -95,6 +95,17 @@ def test_layout_drops_notes_before_what_matters() -> None:
     assert wide.hidden == [] and wide.widths == [max(len(c), len(v)) for c, v in zip(columns, row, strict=True)]
 
 
+def test_only_event_ids_are_cut_to_a_prefix() -> None:
+    from sitlog.render.screen import Ink, screen_lines
+
+    numbers = [["100000001000", "a"], ["100000002000", "b"]]  # a long place number is taken whole
+    lines = screen_lines(None, ["id", "name"], [row[:] for row in numbers], set(), 80, Ink())
+    assert [line.split()[0] for line in lines[2:]] == ["100000001000", "100000002000"]
+    ulids = [["01JDP8DS6085Q6268NA66N7SPA", "a"], ["01JDP9VJ10GRTEEQR7R2JG5AHY", "b"]]
+    lines = screen_lines(None, ["id", "name"], [row[:] for row in ulids], set(), 80, Ink())
+    assert [line.split()[0] for line in lines[2:]] == ["01JDP8DS", "01JDP9VJ"]
+
+
 def test_shortest_unique_prefix() -> None:
     assert shortest_unique_prefix(["01JDP8DS6085", "01JDP9VJ10GR"]) == 8
     assert shortest_unique_prefix(["01JDP8DS6085", "01JDP8DS7000", ""]) == 9

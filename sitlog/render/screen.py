@@ -265,7 +265,8 @@ def screen_lines(
             for row in cells:
                 row[i] = short_time(row[i])
     for name in ID_COLUMNS:
-        if name in columns:
+        # Only event ids (ULIDs, UUIDs) are cut: a place's or actor's number is short and taken whole.
+        if name in columns and all(len(row[columns.index(name)]) >= 16 for row in cells if row[columns.index(name)]):
             i = columns.index(name)
             cut = shortest_unique_prefix([row[i] for row in cells])
             for row in cells:
