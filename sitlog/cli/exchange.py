@@ -11,14 +11,26 @@ import typer
 
 from sitlog.cli.common import (
     ActorFilterOpt,
+    ClaimFilterOpt,
+    GradeFilterOpt,
     KindFilterOpt,
     KnownAtOpt,
     LimitOpt,
+    MinGradeOpt,
+    NewestOpt,
+    OperatorFilterOpt,
     OperatorOpt,
     PlaceFilterOpt,
+    RecordedSinceOpt,
+    RecordedUntilOpt,
+    ReverseOpt,
     SinceOpt,
+    SortOpt,
+    SourceFilterOpt,
+    TagFilterOpt,
     UntilOpt,
     app,
+    event_query,
     session,
 )
 from sitlog.ops.session import operator_name
@@ -45,6 +57,17 @@ def export_cmd(
         bool, typer.Option("--all", help="Include retracted events (jsonl and json always do).")
     ] = False,
     known_at: KnownAtOpt = None,
+    newest: NewestOpt = None,
+    reverse: ReverseOpt = False,
+    sort: SortOpt = None,
+    tag: TagFilterOpt = None,
+    source: SourceFilterOpt = None,
+    grade: GradeFilterOpt = None,
+    min_grade: MinGradeOpt = None,
+    operator: OperatorFilterOpt = None,
+    claimed: ClaimFilterOpt = None,
+    recorded_since: RecordedSinceOpt = None,
+    recorded_until: RecordedUntilOpt = None,
     hxl: Annotated[bool, typer.Option("--hxl", help="csv: add a row of HXL hashtags under the header.")] = False,
     output: Annotated[
         Optional[Path], typer.Option("--output", "-o", help="Write to this file (replaced whole) instead of stdout.")
@@ -56,10 +79,13 @@ def export_cmd(
     from sitlog.render.output import message
 
     sess = session(ctx)
-    store = sess.store()
+    store = sess.existing_store()
     chosen = export_format(fmt, output)
     lossless = chosen in (ExportFormat.JSONL, ExportFormat.JSON)  # retractions are part of the history
-    flt = event_filter(store, sess, place, actor, kind, since, until, limit, show_all or lossless, known_at)
+    query, limit, _flip = event_query(
+        tag, source, grade, min_grade, operator, claimed, recorded_since, recorded_until, sort, reverse, newest, limit
+    )
+    flt = event_filter(store, sess, place, actor, kind, since, until, limit, show_all or lossless, known_at, more=query)
     request = ExportRequest(chosen, flt, sess.tz, sess.now, hxl)
     if output is None:
         export(store, request, sys.stdout, message)
