@@ -15,7 +15,7 @@ from sitlog.cli import app
 
 ORDER = [
     "log control", "log clash", "log casualties", "log strike", "log displacement", "log advance",
-    "events", "status", "history", "summary",
+    "events", "status", "history", "summary", "diff", "chart summary", "chart history",
     "amend", "corroborate", "retract", "undo", "show",
     "export", "import",
     "places list", "places add", "places alias", "places import",

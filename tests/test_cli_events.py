@@ -120,14 +120,16 @@ def test_jsonl_is_one_event_per_line(sitlog: Callable[..., Run], logged: list[st
 def test_csv_and_tsv(sitlog: Callable[..., Run], logged: list[str], fmt: str, delimiter: str) -> None:
     run = sitlog("events", "-f", fmt)
     rows = list(csv.reader(io.StringIO(run.stdout), delimiter=delimiter))
-    assert rows[0] == ["id", "at", "kind", "place", "what", "claimed", "grade", "source", "note"]
+    # Issue 13: machine values — the claim flag apart from the claimant, the retracted flag, tags, who, when.
+    assert rows[0] == ["id", "at", "precision", "kind", "place", "what", "claimed", "claimed_by", "retracted",
+                       "grade", "source", "tags", "operator", "recorded_at", "note"]  # fmt: skip
     assert [r[0] for r in rows[1:]] == logged
-    assert rows[2][1:5] == ["2024-11-26", "control", "Ariha", "HTS held against Syrian Arab Army"]
+    assert rows[2][1:6] == ["2024-11-26", "day", "control", "Ariha", "HTS held against Syrian Arab Army"]
 
 
 def test_sitlog_format_env_and_flag_precedence(sitlog: Callable[..., Run], logged: list[str]) -> None:
     from_env = sitlog("events", SITLOG_FORMAT="csv")
-    assert from_env.stdout.startswith("id,at,kind,place,")
+    assert from_env.stdout.startswith("id,at,precision,kind,place,")  # precision: issue 13's machine CSV
     assert sitlog("events", "-f", "jsonl", SITLOG_FORMAT="csv").stdout.startswith("{")
     assert isinstance(sitlog("events", "--json", SITLOG_FORMAT="csv").json(), list)
 
@@ -142,7 +144,7 @@ def test_markdown_table(sitlog: Callable[..., Run], logged: list[str]) -> None:
 def test_table_off_a_terminal_is_plain(sitlog: Callable[..., Run], logged: list[str]) -> None:
     out = sitlog("events").stdout
     lines = out.splitlines()
-    assert lines[0].split() == ["id", "at", "kind", "place", "what", "claimed", "grade", "source", "note"]
+    assert lines[0].split() == ["id", "at", "kind", "place", "what", "claimed", "retracted", "grade", "source", "note"]
     assert set(lines[1]) <= {"-", " "}
     assert len(lines) == 2 + len(logged)  # unwrapped: one line per event
     assert [line.split()[0] for line in lines[2:]] == logged

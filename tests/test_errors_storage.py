@@ -54,8 +54,8 @@ def test_unknown_command_and_option_are_usage_errors(sitlog: Callable[..., Run])
 
 
 def test_bad_busy_timeout_is_a_usage_error(sitlog: Callable[..., Run]) -> None:
-    _clean_error(sitlog("events", SITLOG_BUSY_TIMEOUT="soon"), 2, "SITLOG_BUSY_TIMEOUT must be a number")
-    _clean_error(sitlog("events", SITLOG_BUSY_TIMEOUT="-1"), 2, "SITLOG_BUSY_TIMEOUT must be between")
+    _clean_error(sitlog("actors", "add", "SAA", SITLOG_BUSY_TIMEOUT="soon"), 2, "SITLOG_BUSY_TIMEOUT must be a number")
+    _clean_error(sitlog("actors", "add", "SAA", SITLOG_BUSY_TIMEOUT="-1"), 2, "SITLOG_BUSY_TIMEOUT must be between")
 
 
 # --- the database file --------------------------------------------------------------------------------
@@ -71,7 +71,8 @@ def test_new_database_is_private_and_in_wal_mode(sitlog: Callable[..., Run], db:
 
 def test_missing_parent_directories_are_created(sitlog: Callable[..., Run], tmp_path: Path) -> None:
     path = tmp_path / "ops" / "aleppo" / "sitlog.db"
-    assert sitlog("--db", str(path), "events").exit_code == 0
+    # A write command creates the file and its folders (a read command refuses a missing database).
+    assert sitlog("--db", str(path), "actors", "add", "SAA").exit_code == 0
     assert path.is_file()
 
 
@@ -101,7 +102,7 @@ def test_db_in_a_read_only_directory_is_exit_6(sitlog: Callable[..., Run], tmp_p
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
     try:
-        _clean_error(sitlog("--db", str(locked / "sitlog.db"), "events"), 6, "cannot create")
+        _clean_error(sitlog("--db", str(locked / "sitlog.db"), "actors", "add", "SAA"), 6, "cannot create")
     finally:
         locked.chmod(0o700)
 

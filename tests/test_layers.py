@@ -24,6 +24,7 @@ RANK = {"errors": 0, "domain": 1, "store": 2, "render": 2, "ops": 3, "exchange":
 OWNERS = {
     "rich": {"render"},
     "tabulate": {"render"},
+    "matplotlib": {"render"},
     "sqlite3": {"store"},
     "sqlite_utils": {"store"},
     "typer": {"cli"},

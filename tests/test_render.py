@@ -5,20 +5,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from unicodedata import combining, east_asian_width
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sitlog.render.output import TERMINAL_ROW_CAP, Format, Report, Table, emit, message, visible
+from sitlog.render.output import Color, Display, Format, Report, Table, emit, message, visible
+
+MANY = 237  # more rows than the 200 a terminal table used to stop at
 
 HOSTILE = "[bold]x[/] [/] \x1b[31mred\x1b[0m \x07 حلب ✓"
 
 
-def _render(report: Report, fmt: Format, terminal: bool | None = None) -> str:
+def _render(report: Report, fmt: Format, terminal: bool | None = None, display: Display | None = None) -> str:
     out = io.StringIO()
-    emit(report, fmt, out, is_terminal=terminal)
+    emit(report, fmt, out, is_terminal=terminal, display=display or Display(color=Color.NEVER))
     return out.getvalue()
 
 
@@ -45,24 +48,28 @@ def test_terminal_table_shows_markup_and_escapes_literally() -> None:
     out = _render(_report([[1, HOSTILE]]), Format.TABLE, terminal=True)
     assert "[bold]x[/] [/] \\x1b[31mred\\x1b[0m \\x07 حلب" in out
     assert "\x1b" not in out and "\x07" not in out
+    coloured = _render(_report([[1, HOSTILE]]), Format.TABLE, terminal=True, display=Display(color=Color.ALWAYS))
+    assert "\x1b[1m" in coloured  # the header is bold: the only escapes are sitlog's own
+    assert "\x1b[31m" not in coloured and "\x07" not in coloured
 
 
-def test_terminal_table_is_capped_with_a_note_of_what_was_left_out() -> None:
-    rows: list[list[object]] = [[i, f"row {i}"] for i in range(TERMINAL_ROW_CAP + 37)]
+def test_terminal_table_shows_every_row() -> None:
+    # Issue 13 replaced the 200-row cap (which showed the oldest rows) by the pager: nothing is cut.
+    rows: list[list[object]] = [[i, f"row {i}"] for i in range(MANY)]
     out = _render(_report(rows), Format.TABLE, terminal=True)
-    assert f"row {TERMINAL_ROW_CAP - 1} " in out and f"row {TERMINAL_ROW_CAP} " not in out
-    assert "37 more rows not shown" in out.splitlines()[-1]
+    assert out.splitlines()[-1].split() == [str(MANY - 1), "row", str(MANY - 1)]
+    assert len(out.splitlines()) == 2 + MANY and "more rows" not in out
 
 
 def test_short_terminal_table_has_no_note() -> None:
     out = _render(_report([[1, "a"]]), Format.TABLE, terminal=True)
-    assert "more rows" not in out
-    assert "┃ id" in out  # drawn by rich
+    assert "more rows" not in out and "not shown" not in out
+    assert out.splitlines()[:2] == ["id  note", "──  ────"]  # laid out for the screen
 
 
 def test_plain_table_is_unwrapped_uncapped_and_undecorated() -> None:
     long_note = "word " * 80
-    rows: list[list[object]] = [[i, long_note] for i in range(TERMINAL_ROW_CAP + 5)]
+    rows: list[list[object]] = [[i, long_note] for i in range(MANY)]
     out = _render(_report(rows, title="events"), Format.TABLE, terminal=False)
     lines = out.splitlines()
     assert lines[0] == "events"
@@ -112,8 +119,14 @@ def test_multiple_tables_in_plain_and_csv() -> None:
 
 def test_no_color_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
-    report = Report([], [Table(("a",), [["x"], ["y"]], struck={0})])
-    assert "\x1b[" not in _render(report, Format.TABLE, terminal=True)
+    report = Report([], [Table(("holder",), [["HTS"], ["SAA"]], struck={0})])
+    # NO_COLOR takes colour away (no-color.org), not strike-through: a retracted row still reads as struck.
+    no_color = _render(report, Format.TABLE, terminal=True, display=Display())
+    assert not re.search(r"\x1b\[[0-9;]*3[0-9;]*m", no_color.replace("\x1b[9m", "").replace("\x1b[1m", ""))
+    assert "9m" in no_color
+    assert "\x1b[" not in _render(report, Format.TABLE, terminal=True, display=Display(color=Color.NEVER))
+    monkeypatch.delenv("NO_COLOR")
+    assert "38;5;" in _render(report, Format.TABLE, terminal=True, display=Display())
 
 
 def test_message_is_one_visible_line() -> None:

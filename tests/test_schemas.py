@@ -111,3 +111,12 @@ def test_schemas_reject_what_they_should(sitlog: Sitlog, loaded: None) -> None:
     del event["status"]
     with pytest.raises(ValidationError):
         validator("event").validate(event)
+
+
+def test_diff_shape(sitlog: Sitlog, loaded: None) -> None:
+    validate("diff", sitlog("diff", "--from", "2024-11-26", "--to", "2024-11-27", "--json").json())
+    validate("diff", sitlog("diff", "--from", "2024-11-27T12:00", "--learned", "--json").json())
+    broken = sitlog("diff", "--from", "2024-11-26", "--to", "2024-11-27", "--json").json()
+    broken["control"][0]["change"] = "vanished"
+    with pytest.raises(ValidationError):
+        validator("diff").validate(broken)

@@ -15,28 +15,45 @@ from sitlog.cli.common import (
     AtOpt,
     ClaimedByOpt,
     ClaimedOpt,
+    ClaimFilterOpt,
+    ColorOpt,
     CorroboratesOpt,
     FormatOpt,
+    GradeFilterOpt,
     GradeOpt,
     IdOpt,
     JsonOpt,
     KindFilterOpt,
     KnownAtOpt,
     LimitOpt,
+    MinGradeOpt,
     MinSourcesOpt,
+    NewestOpt,
     NewPlaceOpt,
+    NoPagerOpt,
     NoteOpt,
+    OperatorFilterOpt,
     OperatorOpt,
     OverlappingOpt,
     PlaceArg,
     PlaceFilterOpt,
+    RecordedSinceOpt,
+    RecordedUntilOpt,
+    ReverseOpt,
     SinceOpt,
+    SortOpt,
+    SourceFilterOpt,
     SourceOpt,
+    TagFilterOpt,
     TagOpt,
     UntilOpt,
+    WidthOpt,
     app,
+    display,
+    event_query,
     make_app,
     output_format,
+    reset_display,
     session,
     show,
 )
@@ -71,6 +88,7 @@ def root(
     from sitlog.domain.timeparse import parse_now, report_zone
 
     zone = report_zone(tz)
+    reset_display()
     ctx.obj = Session(db_path=db or default_db(), tz=zone, now=parse_now(os.environ.get("SITLOG_NOW"), zone))
 
 
@@ -320,22 +338,59 @@ def events_cmd(
     known_at: KnownAtOpt = None,
     min_sources: MinSourcesOpt = None,
     overlapping: OverlappingOpt = False,
+    newest: NewestOpt = None,
+    reverse: ReverseOpt = False,
+    sort: SortOpt = None,
+    tag: TagFilterOpt = None,
+    source: SourceFilterOpt = None,
+    grade: GradeFilterOpt = None,
+    min_grade: MinGradeOpt = None,
+    operator: OperatorFilterOpt = None,
+    claimed: ClaimFilterOpt = None,
+    recorded_since: RecordedSinceOpt = None,
+    recorded_until: RecordedUntilOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
+    width: WidthOpt = None,
+    color: ColorOpt = None,
+    pager: NoPagerOpt = True,
 ) -> None:
-    """List events in time order, filtered."""
+    """List events, oldest first (-n N: the newest N, newest first), filtered.
+
+    --limit N keeps the first N of the order shown: the oldest N, or with --reverse the newest N.
+    """
     from sitlog.ops.recording import event_filter
     from sitlog.render.events import events_report
     from sitlog.render.output import Format, emit
 
     sess = session(ctx)
-    store = sess.store()
+    store = sess.existing_store()
     form = output_format(fmt, as_json)
+    query, limit, flip = event_query(
+        tag, source, grade, min_grade, operator, claimed, recorded_since, recorded_until, sort, reverse, newest, limit
+    )
     flt = event_filter(
-        store, sess, place, actor, kind, since, until, limit, show_all, known_at, min_sources, overlapping
+        store,
+        sess,
+        place,
+        actor,
+        kind,
+        since,
+        until,
+        limit,
+        show_all,
+        known_at,
+        min_sources=min_sources,
+        overlapping=overlapping,
+        more=query,
     )
     events = list(store.events.select(flt))
-    emit(events_report(events, sess.tz, with_json=form in (Format.JSON, Format.JSONL)), form)
+    if flip:
+        events.reverse()
+    report = events_report(
+        events, sess.tz, with_json=form in (Format.JSON, Format.JSONL), machine=form in (Format.CSV, Format.TSV)
+    )
+    emit(report, form, display=display())
 
 
 # --- gazetteer -------------------------------------------------------------------------------------
@@ -348,11 +403,14 @@ def places_list(
     admin1: Annotated[Optional[str], typer.Option("--admin1", help="Only places in this governorate.")] = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
+    width: WidthOpt = None,
+    color: ColorOpt = None,
+    pager: NoPagerOpt = True,
 ) -> None:
     """List known places."""
     from sitlog.render.events import places_report
 
-    show(places_report(session(ctx).store().places.search(query, admin1)), fmt, as_json)
+    show(places_report(session(ctx).existing_store().places.search(query, admin1)), fmt, as_json)
 
 
 @places_app.command("add")
@@ -417,11 +475,14 @@ def actors_list(
     query: Annotated[Optional[str], typer.Argument(help="Part of a name.")] = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
+    width: WidthOpt = None,
+    color: ColorOpt = None,
+    pager: NoPagerOpt = True,
 ) -> None:
     """List known actors."""
     from sitlog.render.events import actors_report
 
-    show(actors_report(session(ctx).store().actors.search(query)), fmt, as_json)
+    show(actors_report(session(ctx).existing_store().actors.search(query)), fmt, as_json)
 
 
 @actors_app.command("add")
@@ -467,7 +528,7 @@ def actors_alias(
 
 
 # Command modules register themselves on ``app`` when imported.
-from sitlog.cli import corrections, exchange, reports  # noqa: E402,F401
+from sitlog.cli import charts, corrections, exchange, reports  # noqa: E402,F401
 
 
 def main() -> None:

@@ -12,7 +12,8 @@ from sitlog.errors import SitlogError
 from sitlog.ops.session import Session
 
 if TYPE_CHECKING:
-    from sitlog.render.output import Format, Report
+    from sitlog.ops.recording import EventQuery
+    from sitlog.render.output import Display, Format, Report
 
 
 def session(ctx: typer.Context) -> Session:
@@ -51,6 +52,68 @@ OverlappingOpt = Annotated[
     ),
 ]
 LimitOpt = Annotated[Optional[int], typer.Option("--limit", min=0, help="At most N events.")]
+# Which events a listing or export picks beyond place/actor/kind/time, and in what order (issue 13).
+NewestOpt = Annotated[
+    Optional[int], typer.Option("-n", "--newest", min=0, help="The newest N events, newest first.", show_default=False)
+]
+ReverseOpt = Annotated[bool, typer.Option("--reverse", help="Reverse the order (newest first by default sort).")]
+SortOpt = Annotated[
+    Optional[str], typer.Option("--sort", help="Order by at (default), recorded, place, kind, grade or id.")
+]
+TagFilterOpt = Annotated[Optional[list[str]], typer.Option("--tag", help="Only events with this tag (repeat: all).")]
+SourceFilterOpt = Annotated[
+    Optional[str], typer.Option("--source", help="Only events whose source contains this text (any case).")
+]
+GradeFilterOpt = Annotated[
+    Optional[str], typer.Option("--grade", help="Only this Admiralty grade: B2, or B (any credibility), or 2.")
+]
+MinGradeOpt = Annotated[
+    Optional[str],
+    typer.Option("--min-grade", help="At least this good: B2 keeps A1..B2 (reliability A best, credibility 1 best)."),
+]
+OperatorFilterOpt = Annotated[Optional[str], typer.Option("--operator", help="Only events this operator recorded.")]
+ClaimFilterOpt = Annotated[
+    Optional[bool],
+    typer.Option("--claimed/--assessed", help="Only parties' claims, or only assessments.", show_default=False),
+]
+RecordedSinceOpt = Annotated[
+    Optional[str], typer.Option("--recorded-since", help="Only events recorded (last revised) from this time.")
+]
+RecordedUntilOpt = Annotated[
+    Optional[str], typer.Option("--recorded-until", help="Only events recorded before this time (a date: its end).")
+]
+
+
+def event_query(
+    tag: list[str] | None,
+    source: str | None,
+    grade: str | None,
+    min_grade: str | None,
+    operator: str | None,
+    claimed: bool | None,
+    recorded_since: str | None,
+    recorded_until: str | None,
+    sort: str | None,
+    reverse: bool,
+    newest: int | None,
+    limit: int | None,
+) -> tuple[EventQuery, int | None, bool]:
+    """The query options, the limit, and whether to flip the rows afterwards (``-n N --reverse``)."""
+    from sitlog.errors import UsageError
+    from sitlog.ops.recording import EventQuery
+
+    descending = reverse
+    if newest is not None:
+        if limit is not None:
+            raise UsageError("give -n/--newest or --limit, not both")
+        if sort is not None:
+            raise UsageError("-n/--newest picks by time; use --sort with --limit instead")
+        limit, descending = newest, True
+    query = EventQuery(tuple(tag or ()), source, grade, min_grade, operator, claimed, recorded_since,
+                       recorded_until, sort, descending)  # fmt: skip
+    return query, limit, newest is not None and reverse
+
+
 KnownAtOpt = Annotated[
     Optional[str], typer.Option("--known-at", help="Answer with only what had been recorded by this time.")
 ]
@@ -75,6 +138,63 @@ CorroboratesOpt = Annotated[
 PlaceArg = Annotated[str, typer.Argument(help="Place name, or 'NAME, ADMIN' to tell homonyms apart.")]
 
 
+# --width/--color/--no-pager are set by their callbacks (they need not reach each command's body) and read
+# by ``show``; the root callback resets them, so in-process runs (tests) never inherit another run's.
+_display: dict[str, Any] = {}
+
+
+def reset_display() -> None:
+    _display.clear()
+
+
+def _set_width(value: Optional[int]) -> None:
+    if value is not None:
+        _display["width"] = value
+
+
+def _set_color(value: Optional[str]) -> None:
+    if value is not None:
+        from sitlog.errors import UsageError
+        from sitlog.render.output import Color
+
+        try:
+            _display["color"] = Color(value.strip().lower())
+        except ValueError:
+            raise UsageError(f"--color must be auto, always or never, not {value!r}") from None
+
+
+def _set_pager(value: bool) -> None:
+    if not value:
+        _display["pager"] = False
+
+
+def display() -> Display:
+    """The screen settings the command line asked for."""
+    from sitlog.render.output import Display
+
+    return Display(**_display)
+
+
+WidthOpt = Annotated[
+    Optional[int],
+    typer.Option(
+        "--width", min=20, callback=_set_width, help="Lay tables out for N columns (default: the terminal's)."
+    ),
+]
+ColorOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--color", callback=_set_color, help="auto (default: on a terminal, unless NO_COLOR is set), always, never."
+    ),
+]
+NoPagerOpt = Annotated[
+    bool,
+    typer.Option(
+        "--pager/--no-pager", callback=_set_pager, help="Page long tables on a terminal ($PAGER, else less -FRX)."
+    ),
+]
+
+
 def output_format(fmt: str | None, as_json: bool) -> Format:
     from sitlog.errors import UsageError
     from sitlog.render.output import Format
@@ -93,7 +213,7 @@ def output_format(fmt: str | None, as_json: bool) -> Format:
 def show(report: Report, fmt: str | None, as_json: bool) -> None:
     from sitlog.render.output import emit
 
-    emit(report, output_format(fmt, as_json))
+    emit(report, output_format(fmt, as_json), display=display())
 
 
 class SitlogGroup(TyperGroup):
@@ -107,6 +227,15 @@ class SitlogGroup(TyperGroup):
 
             message(f"Error: {exc.message}")
             raise typer.Exit(exc.exit_code) from None
+        except BrokenPipeError:
+            # The reader went away (``sitlog events | head -1``): end quietly, as ``git log | head`` does.
+            # Point stdout at /dev/null so the interpreter's final flush cannot fail again.
+            import os
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+            raise typer.Exit(0) from None
         except KeyboardInterrupt:
             sys.stderr.write("Interrupted\n")
             raise typer.Exit(130) from None

@@ -10,14 +10,17 @@ import typer
 from sitlog.cli.common import (
     AtOpt,
     ClaimedByOpt,
+    ColorOpt,
     FormatOpt,
     GradeOpt,
     JsonOpt,
     KnownAtOpt,
     NewPlaceOpt,
+    NoPagerOpt,
     NoteOpt,
     OperatorOpt,
     SourceOpt,
+    WidthOpt,
     app,
     session,
     show,
@@ -220,6 +223,9 @@ def show_cmd(
     known_at: KnownAtOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
+    width: WidthOpt = None,
+    color: ColorOpt = None,
+    pager: NoPagerOpt = True,
 ) -> None:
     """One event, retracted or not; with --revisions its whole history of corrections."""
     from sitlog.ops.corrections import event_history
@@ -227,4 +233,5 @@ def show_cmd(
 
     sess = session(ctx)
     cutoff = sess.known_at(known_at)
-    show(show_report(event_history(sess.store(), event_id, revisions, cutoff, sess.tz), sess.tz), fmt, as_json)
+    shown = event_history(sess.existing_store(), event_id, revisions, cutoff, sess.tz)
+    show(show_report(shown, sess.tz), fmt, as_json)

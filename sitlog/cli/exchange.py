@@ -11,15 +11,27 @@ import typer
 
 from sitlog.cli.common import (
     ActorFilterOpt,
+    ClaimFilterOpt,
+    GradeFilterOpt,
     KindFilterOpt,
     KnownAtOpt,
     LimitOpt,
+    MinGradeOpt,
+    NewestOpt,
+    OperatorFilterOpt,
     OperatorOpt,
     OverlappingOpt,
     PlaceFilterOpt,
+    RecordedSinceOpt,
+    RecordedUntilOpt,
+    ReverseOpt,
     SinceOpt,
+    SortOpt,
+    SourceFilterOpt,
+    TagFilterOpt,
     UntilOpt,
     app,
+    event_query,
     session,
 )
 from sitlog.ops.session import operator_name
@@ -47,6 +59,17 @@ def export_cmd(
     ] = False,
     known_at: KnownAtOpt = None,
     overlapping: OverlappingOpt = False,
+    newest: NewestOpt = None,
+    reverse: ReverseOpt = False,
+    sort: SortOpt = None,
+    tag: TagFilterOpt = None,
+    source: SourceFilterOpt = None,
+    grade: GradeFilterOpt = None,
+    min_grade: MinGradeOpt = None,
+    operator: OperatorFilterOpt = None,
+    claimed: ClaimFilterOpt = None,
+    recorded_since: RecordedSinceOpt = None,
+    recorded_until: RecordedUntilOpt = None,
     hxl: Annotated[bool, typer.Option("--hxl", help="csv: add a row of HXL hashtags under the header.")] = False,
     acled_displacement: Annotated[
         bool,
@@ -62,11 +85,25 @@ def export_cmd(
     from sitlog.render.output import message
 
     sess = session(ctx)
-    store = sess.store()
+    store = sess.existing_store()
     chosen = export_format(fmt, output)
     lossless = chosen in (ExportFormat.JSONL, ExportFormat.JSON)  # retractions are part of the history
+    query, limit, _flip = event_query(
+        tag, source, grade, min_grade, operator, claimed, recorded_since, recorded_until, sort, reverse, newest, limit
+    )
     flt = event_filter(
-        store, sess, place, actor, kind, since, until, limit, show_all or lossless, known_at, overlapping=overlapping
+        store,
+        sess,
+        place,
+        actor,
+        kind,
+        since,
+        until,
+        limit,
+        show_all or lossless,
+        known_at,
+        overlapping=overlapping,
+        more=query,
     )
     request = ExportRequest(chosen, flt, sess.tz, sess.now, hxl, acled_displacement)
     if output is None:

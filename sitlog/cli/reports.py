@@ -9,18 +9,21 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from sitlog.cli.common import (
+    ColorOpt,
     FormatOpt,
     JsonOpt,
     KnownAtOpt,
+    NoPagerOpt,
     PlaceArg,
     SinceOpt,
     UntilOpt,
+    WidthOpt,
     app,
     output_format,
     session,
     show,
 )
-from sitlog.errors import InvalidInput, StorageError, UsageError
+from sitlog.errors import InvalidInput, UsageError
 
 if TYPE_CHECKING:
     from sitlog.ops.session import Session
@@ -78,12 +81,17 @@ def status_cmd(
     ] = False,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
+    width: WidthOpt = None,
+    color: ColorOpt = None,
+    pager: NoPagerOpt = True,
 ) -> None:
     """Who holds each place as of a moment: assessed control; claims beside it (never over it)."""
     sess = session(ctx)
     cutoff = sess.moment(at) if at else sess.now
     chosen = output_format(fmt, as_json)
-    report = status_report(sess.store(), sess.tz, cutoff, sess.known_at(known_at), actor, admin1, chosen, claims)
+    report = status_report(
+        sess.existing_store(), sess.tz, cutoff, sess.known_at(known_at), actor, admin1, chosen, claims
+    )
     show(report, chosen.value, False)
 
 
@@ -115,6 +123,9 @@ def history_cmd(
     known_at: KnownAtOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
+    width: WidthOpt = None,
+    color: ColorOpt = None,
+    pager: NoPagerOpt = True,
 ) -> None:
     """A place: its control timeline as spans and every event there in time order."""
     from sitlog.domain.timeparse import since_instant, until_instant
@@ -124,7 +135,8 @@ def history_cmd(
     end = until_instant(sess.when(until), sess.tz) if until else None
     if start and end and start >= end:
         raise InvalidInput("--since must be before --until")
-    report = history_report(sess.store(), sess.tz, sess.now, place, start, end, show_all, sess.known_at(known_at))
+    store = sess.existing_store()
+    report = history_report(store, sess.tz, sess.now, place, start, end, show_all, sess.known_at(known_at))
     show(report, fmt, as_json)
 
 
@@ -176,6 +188,9 @@ def summary_cmd(
     known_at: KnownAtOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
+    width: WidthOpt = None,
+    color: ColorOpt = None,
+    pager: NoPagerOpt = True,
 ) -> None:
     """Per-day summary: events by kind, control changes, casualty totals (claims apart), displacement.
 
@@ -187,7 +202,48 @@ def summary_cmd(
     if period not in ("day", "week", "month"):
         raise UsageError(f"--by must be day, week or month, not {by!r}")
     first, last = summary_days(sess, day, since, until)
-    show(summary_report(sess.store(), sess.tz, first, last, sess.known_at(known_at), period), fmt, as_json)
+    show(summary_report(sess.existing_store(), sess.tz, first, last, sess.known_at(known_at), period), fmt, as_json)
+
+
+@app.command("diff")
+def diff_cmd(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Option("--from", help="The earlier moment (a date means the end of that day).")],
+    end: Annotated[Optional[str], typer.Option("--to", help="The later moment (default now).")] = None,
+    known_at: KnownAtOpt = None,
+    learned: Annotated[
+        bool,
+        typer.Option("--learned", help="What the log learned: the state at --to as recorded by --from vs by --to."),
+    ] = False,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+    width: WidthOpt = None,
+    color: ColorOpt = None,
+    pager: NoPagerOpt = True,
+) -> None:
+    """What changed between two moments: holders and statuses, contests begun and ended, figures added."""
+    from sitlog.ops import reports
+    from sitlog.render.diff import diff_report
+
+    sess = session(ctx)
+    first = sess.moment(start)
+    last = sess.moment(end) if end else sess.now
+    if first >= last:
+        raise InvalidInput("--from must be before --to")
+    if learned and known_at:
+        raise UsageError("--learned compares what was known at --from and --to; leave out --known-at")
+    cutoff = sess.known_at(known_at)
+    data = reports.diff(sess.existing_store(), sess.tz, first, last, cutoff, learned)
+    heading = f"From {_stamp(first, sess.tz)} to {_stamp(last, sess.tz)}"
+    if learned:
+        heading = f"Learned between {_stamp(first, sess.tz)} and {_stamp(last, sess.tz)}"
+    elif cutoff:
+        heading += f", as known at {_stamp(cutoff, sess.tz)}"
+    data = {"from": first.astimezone(sess.tz).isoformat(timespec="seconds"),
+            "to": last.astimezone(sess.tz).isoformat(timespec="seconds"),
+            "known_at": cutoff.astimezone(sess.tz).isoformat(timespec="seconds") if cutoff else None,
+            "learned": learned, **data}  # fmt: skip
+    show(diff_report(data, heading), fmt, as_json)
 
 
 # --- demo --------------------------------------------------------------------------------------------
@@ -202,6 +258,9 @@ def demo_cmd(
     ] = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
+    width: WidthOpt = None,
+    color: ColorOpt = None,
+    pager: NoPagerOpt = True,
 ) -> None:
     """Load the bundled scenario (27 Nov 2024, western Aleppo) and print status, a town's history, the day."""
     import tempfile
@@ -242,14 +301,18 @@ def demo_cmd(
 
 
 def _existing_store(sess: Session) -> Store:
-
-    if not sess.db_path.exists():
-        raise StorageError(f"no sitlog database at {sess.db_path}")
-    return sess.store()
+    return sess.existing_store()
 
 
 @app.command("check")
-def check_cmd(ctx: typer.Context, fmt: FormatOpt = None, as_json: JsonOpt = False) -> None:
+def check_cmd(
+    ctx: typer.Context,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+    width: WidthOpt = None,
+    color: ColorOpt = None,
+    pager: NoPagerOpt = True,
+) -> None:
     """Check the database: SQLite integrity, foreign keys, head table, revision chains, control conflicts."""
     from sitlog.render.output import message
     from sitlog.render.reports import check_report

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sitlog.domain.model import (
+    CREDIBILITY,
+    RELIABILITY,
     ControlStatus,
     Distance,
     Event,
@@ -317,6 +319,7 @@ def event_filter(
     known_at: str | None = None,
     min_sources: int | None = None,
     overlapping: bool = False,
+    more: EventQuery | None = None,
 ) -> EventFilter:
     """The shared report filters, names resolved (an unknown place or actor is exit 4).
 
@@ -325,6 +328,7 @@ def event_filter(
     from sitlog.domain.timeparse import since_instant, until_instant
     from sitlog.store import EventFilter
 
+    more = more or EventQuery()
     return EventFilter(
         place_id=store.places.resolve(place, NotFound).item.id if place else None,
         actor_id=store.actors.resolve(actor, NotFound).item.id if actor else None,
@@ -337,7 +341,52 @@ def event_filter(
         tz=sess.tz,
         min_sources=min_sources,
         overlapping=overlapping,
+        tags=tuple(t.strip() for t in more.tags if t.strip()),
+        source=more.source.strip() if more.source and more.source.strip() else None,
+        grade=_grade_pattern(more.grade) if more.grade else None,
+        min_grade=parse_grade(more.min_grade) if more.min_grade else None,
+        operator=more.operator.strip() if more.operator else None,
+        claimed=more.claimed,
+        recorded_since=since_instant(sess.when(more.recorded_since), sess.tz) if more.recorded_since else None,
+        recorded_until=until_instant(sess.when(more.recorded_until), sess.tz) if more.recorded_until else None,
+        sort=_sort_key(more.sort),
+        descending=more.descending,
     )
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    """The listing options beyond place/actor/kind/time (issue 13): tags, source, grade, who, claims, order."""
+
+    tags: tuple[str, ...] = ()
+    source: str | None = None
+    grade: str | None = None
+    min_grade: str | None = None
+    operator: str | None = None
+    claimed: bool | None = None
+    recorded_since: str | None = None
+    recorded_until: str | None = None
+    sort: str | None = None
+    descending: bool = False
+
+
+SORT_FIELDS = ("at", "recorded", "place", "kind", "grade", "id")
+
+
+def _sort_key(text: str | None) -> str:
+    key = (text or "at").strip().lower()
+    key = "recorded" if key == "recorded_at" else key
+    if key not in SORT_FIELDS:
+        raise InvalidInput(f"--sort must be one of {', '.join(SORT_FIELDS)}, not {text!r}")
+    return key
+
+
+def _grade_pattern(text: str) -> str:
+    """``--grade``: a whole grade (B2), a reliability (B) or a credibility (2)."""
+    grade = text.strip().upper()
+    if len(grade) == 1 and (grade in RELIABILITY or grade in CREDIBILITY):
+        return grade
+    return parse_grade(grade)
 
 
 _PLACE_KEYS = ("name", "aliases", "admin1", "admin2", "admin3", "pcode", "lat", "lon")

@@ -57,3 +57,21 @@ def summary(
     controlled = {e.place_id for e in events if e.kind is Kind.CONTROL and not e.claimed}
     before = store_reports.state_before(store, controlled, first, tz, known_at)
     return summaries.summary(events, periods, before, tz)
+
+
+def diff(
+    store: Store, tz: tzinfo, start: datetime, end: datetime, known_at: datetime | None, learned: bool
+) -> dict[str, Any]:
+    """What changed from ``start`` to ``end``: in the world (as known at ``known_at``, default now), or with
+    ``learned`` in what the log said about ``end`` — what was recorded between the two moments."""
+    from sitlog.domain.diff import diff as compute
+
+    if learned:
+        before = store_reports.status(store, end, tz, start)
+        after = store_reports.status(store, end, tz, end)
+        events = store_reports.events_between(store, start, end, tz, end, by_recording=True)
+    else:
+        before = store_reports.status(store, start, tz, known_at)
+        after = store_reports.status(store, end, tz, known_at)
+        events = store_reports.events_between(store, start, end, tz, known_at)
+    return compute(before, after, events, tz)

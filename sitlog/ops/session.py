@@ -34,6 +34,17 @@ class Session:
             self._store = Store(self.db_path, busy_timeout=busy_timeout())
         return self._store
 
+    def existing_store(self) -> Store:
+        """The store of a read-only command: a missing database file is an error, never created."""
+        from sitlog.errors import StorageError
+
+        if self._store is None and not self.db_path.is_dir() and not self.db_path.exists():
+            raise StorageError(
+                f"no sitlog database at {self.db_path} (check --db or SITLOG_DB; "
+                "`sitlog log …` or `sitlog import` creates one)"
+            )
+        return self.store()
+
     def when(self, text: str | None) -> When:
         from sitlog.domain.model import When
         from sitlog.domain.timeparse import parse_when

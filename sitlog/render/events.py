@@ -59,24 +59,37 @@ def describe(event: Event) -> str:
     return ", ".join(parts)
 
 
-EVENT_COLUMNS = ("id", "at", "kind", "place", "what", "claimed", "grade", "source", "note")
+EVENT_COLUMNS = ("id", "at", "kind", "place", "what", "claimed", "retracted", "grade", "source", "note")
+# CSV/TSV: the same fields as machine values (true/false, the claimant apart), then what a script filters on.
+EVENT_CSV_COLUMNS = ("id", "at", "precision", "kind", "place", "what", "claimed", "claimed_by", "retracted", "grade",
+                     "source", "tags", "operator", "recorded_at", "note")  # fmt: skip
 
 
 def event_cells(event: Event, tz: tzinfo) -> list[Any]:
     claim = (event.claimed_by or "yes") if event.claimed else ""
     return [event.id, event.when.to_json(tz), event.kind.value, event.place, describe(event), claim,
-            event.grade, event.source, event.note]  # fmt: skip
+            "yes" if event.retracted else "", event.grade, event.source, event.note]  # fmt: skip
 
 
-def events_report(events: list[Event], tz: tzinfo, with_json: bool = True) -> Report:
+def events_report(events: list[Event], tz: tzinfo, with_json: bool = True, machine: bool = False) -> Report:
     """The ``events`` listing; without ``with_json`` (a table or CSV is wanted) ``data`` is left empty,
     which saves building a dict per event — a quarter of the time of a 10,000-event listing."""
     data = [e.to_json(tz) for e in events] if with_json else []
     # Reuse the JSON's formatted time where there is one rather than format every instant twice.
     ats = [d["at"] for d in data] if with_json else [e.when.to_json(tz) for e in events]
+    if machine:  # CSV/TSV
+        from sitlog.domain.model import rfc3339
+
+        rows = [
+            [e.id, at, e.when.precision.value, e.kind.value, e.place, describe(e), e.claimed, e.claimed_by,
+             e.retracted, e.grade, e.source, ";".join(e.tags), e.operator, rfc3339(e.recorded_at, tz), e.note]
+            for e, at in zip(events, ats, strict=True)
+        ]  # fmt: skip
+        table = Table(EVENT_CSV_COLUMNS, rows)
+        return Report(data, [table], machine=table)
     rows = [
-        [e.id, at, e.kind.value, e.place, describe(e), (e.claimed_by or "yes") if e.claimed else "", e.grade,
-         e.source, e.note]
+        [e.id, at, e.kind.value, e.place, describe(e), (e.claimed_by or "yes") if e.claimed else "",
+         "yes" if e.retracted else "", e.grade, e.source, e.note]
         for e, at in zip(events, ats, strict=True)
     ]  # fmt: skip
     struck = {i for i, e in enumerate(events) if e.retracted}

@@ -14,9 +14,27 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-TERMINAL_ROW_CAP = 200
+if TYPE_CHECKING:
+    from sitlog.render.screen import Ink
+
+DEFAULT_PAGER = "less -FRX"
+
+
+class Color(StrEnum):
+    AUTO = "auto"
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+@dataclass(frozen=True)
+class Display:
+    """How a table meets a person: its width (``None``: the terminal's), colour, and whether to page."""
+
+    width: int | None = None
+    color: Color = Color.AUTO
+    pager: bool = True
 
 
 class Format(StrEnum):
@@ -46,6 +64,7 @@ class Report:
     tables: Sequence[Table]
     records: Sequence[Any] | None = None
     empty_note: str | None = None
+    machine: Table | None = None  # CSV/TSV: machine values (booleans, low/high, RFC 3339) when the table is for people
 
 
 class _Unknown:
@@ -90,9 +109,20 @@ def dumps(data: Any, indent: int | None = 2) -> str:
     return json.dumps(data, ensure_ascii=False, indent=indent)
 
 
-def emit(report: Report, fmt: Format, out: TextIO | None = None, is_terminal: bool | None = None) -> None:
-    """Write ``report`` to stdout in ``fmt``."""
+def emit(
+    report: Report,
+    fmt: Format,
+    out: TextIO | None = None,
+    is_terminal: bool | None = None,
+    display: Display | None = None,
+) -> None:
+    """Write ``report`` to stdout in ``fmt``.
+
+    A table goes to a terminal laid out for its width (and through the pager when taller than the screen);
+    piped, it is a plain full-width table, unless ``--width`` or ``--color always`` asks for the screen layout.
+    """
     out = out or sys.stdout
+    display = display or Display()
     if fmt is Format.JSON:
         out.write(dumps(report.data) + "\n")
     elif fmt is Format.JSONL:
@@ -100,8 +130,8 @@ def emit(report: Report, fmt: Format, out: TextIO | None = None, is_terminal: bo
         for record in records if isinstance(records, list) else [records]:
             out.write(dumps(record, indent=None) + "\n")
     elif fmt in (Format.CSV, Format.TSV):
-        if report.tables:
-            table = report.tables[0]
+        if report.machine is not None or report.tables:
+            table = report.machine if report.machine is not None else report.tables[0]
             # RFC 4180 line ends: with a bare "\n" terminator the csv module leaves a field holding a lone
             # "\r" unquoted, and that row no longer reads back as written.
             writer = csv.writer(out, delimiter="," if fmt is Format.CSV else "\t", lineterminator="\r\n")
@@ -111,8 +141,8 @@ def emit(report: Report, fmt: Format, out: TextIO | None = None, is_terminal: bo
         _markdown(report, out)
     else:
         terminal = out.isatty() if is_terminal is None else is_terminal
-        if terminal:
-            _rich(report, out)
+        if terminal or display.width is not None or display.color is Color.ALWAYS:
+            _screen(report, out, terminal, display)
         else:
             _plain(report, out)
     out.flush()
@@ -178,26 +208,71 @@ def _width(text: str) -> int:
     )
 
 
-def _rich(report: Report, out: TextIO) -> None:
-    from rich.console import Console
-    from rich.table import Table as RichTable
-    from rich.text import Text
+def ink(terminal: bool, color: Color) -> Ink:
+    """``--color`` wins; on ``auto`` styles only on a terminal, and no colours with ``NO_COLOR`` set."""
+    from sitlog.render.screen import Ink
 
-    console = Console(file=out, no_color="NO_COLOR" in os.environ, highlight=False)
-    for table in report.tables:
-        shown = table.rows[:TERMINAL_ROW_CAP]
-        rich_table = RichTable(title=Text(visible(table.title)) if table.title else None, title_justify="left")
-        for column in table.columns:
-            rich_table.add_column(Text(column), overflow="fold")
-        for i, row in enumerate(shown):
-            style = "strike dim" if i in table.struck else None
-            rich_table.add_row(*(Text(visible(c)) for c in row), style=style)
-        console.print(rich_table)
-        if len(table.rows) > len(shown):
-            left = len(table.rows) - len(shown)
-            console.print(Text(f"… {left} more rows not shown; pipe the output or use --limit to see them"))
+    if color is not Color.AUTO:
+        return Ink(color is Color.ALWAYS, color is Color.ALWAYS)
+    return Ink(terminal, terminal and not os.environ.get("NO_COLOR"))
+
+
+def _screen(report: Report, out: TextIO, terminal: bool, display: Display) -> None:
+    import shutil
+
+    from sitlog.render.screen import screen_lines
+
+    size = shutil.get_terminal_size()
+    width = display.width or size.columns
+    styles = ink(terminal, display.color)
+    lines: list[str] = []
+    for i, table in enumerate(report.tables):
+        if i:
+            lines.append("")
+        if table.rows:
+            cells = [[visible(c) for c in row] for row in table.rows]
+            lines += screen_lines(table.title, list(table.columns), cells, table.struck, width, styles)
+        else:
+            lines += [visible(table.title or "")] if table.title else []
+            lines.append("(none)")
     if not report.tables and report.empty_note:
-        console.print(Text(report.empty_note))
+        lines.append(report.empty_note)
+    text = "".join(line + "\n" for line in lines)
+    if terminal and display.pager and out is sys.stdout and len(lines) >= size.lines and page(text):
+        return
+    out.write(text)
+
+
+def page(text: str) -> bool:
+    """Show ``text`` through ``$PAGER`` (default ``less -FRX``); False when there is no pager to run."""
+    import shlex
+    import subprocess
+
+    command = os.environ.get("PAGER", DEFAULT_PAGER)
+    try:
+        argv = shlex.split(command)
+    except ValueError:
+        return False
+    if not argv or argv == ["cat"]:
+        return False
+    env = {**os.environ}
+    env.setdefault("LESS", "FRX")  # as git does: quit on one screen, keep colours, leave the text on screen
+    try:
+        pager = subprocess.Popen(argv, stdin=subprocess.PIPE, env=env, text=True, encoding="utf-8")
+    except OSError:
+        return False
+    assert pager.stdin is not None
+    try:
+        pager.stdin.write(text)
+        pager.stdin.close()
+    except BrokenPipeError:
+        pass  # the reader quit the pager early
+    while True:
+        try:
+            pager.wait()
+            return True
+        except KeyboardInterrupt:
+            continue  # Ctrl-C belongs to the pager (less uses it to stop a search)
 
 
 def message(text: str, err: TextIO | None = None) -> None:

@@ -70,6 +70,47 @@ def _claim(claimed: bool, party: str | None) -> str:
     return (party or "claim") if claimed else ""
 
 
+# Report CSVs carry machine values: the JSON's fields, snake_case, lists joined with "; ", no glyphs or prose.
+STATUS_CSV_COLUMNS = ("place", "admin1", "holder", "status", "part", "since", "precision", "against", "claimed",
+                      "claimed_by", "claims", "event_id", "place_id")  # fmt: skip
+SPAN_CSV_COLUMNS = ("holder", "status", "part", "from", "from_precision", "until", "duration_days", "against",
+                    "claimed", "clipped", "event_ids")  # fmt: skip
+FIGURES = ("killed", "injured", "captured", "displaced_people", "displaced_families")
+SUMMARY_CSV_COLUMNS = ("day", "events", "control", "clash", "casualties", "strike", "displacement", "advance",
+                       "control_changes", *(f"{f}_{end}" for f in FIGURES for end in ("low", "best", "high")),
+                       "claims")  # fmt: skip
+
+
+def _machine(columns: Sequence[str], records: Sequence[dict[str, Any]]) -> Table:
+    def cell(value: Any) -> Any:
+        return "; ".join(map(str, value)) if isinstance(value, list) else value
+
+    return Table(columns, [[cell(record.get(c)) for c in columns] for record in records])
+
+
+def _summary_record(entry: dict[str, Any]) -> dict[str, Any]:
+    record = {"day": entry["day"], "events": entry["events"], **entry["by_kind"],
+              "control_changes": len(entry["control_changes"]), "claims": len(entry["claims"])}  # fmt: skip
+    for name in FIGURES:
+        figure = entry[name] or {}
+        record[f"{name}_low"], record[f"{name}_best"] = figure.get("low"), figure.get("best")
+        record[f"{name}_high"] = figure.get("high")
+    return record
+
+
+def _status_records(data: Sequence[dict[str, Any]], with_claims: bool) -> list[dict[str, Any]]:
+    """Status CSV rows: each place's assessed control (with its number of claims), and with ``with_claims``
+    a row per claim under it (``claimed`` true, the party in ``claimed_by``)."""
+    records: list[dict[str, Any]] = []
+    for d in data:
+        records.append({**d, "claims": len(d["claims"])})
+        if with_claims:
+            records.extend({"place": d["place"], "admin1": d["admin1"], "holder": c["holder"], "status": c["status"],
+                            "part": c["part"], "since": c["at"], "claimed": True, "claimed_by": c["party"],
+                            "event_id": c["event_id"], "place_id": d["place_id"]} for c in d["claims"])  # fmt: skip
+    return records
+
+
 def status_report(
     entries: Sequence[StatusEntry], tz: tzinfo, as_of: str, fmt: Format | None = None, with_claims: bool = False
 ) -> Report:
@@ -84,9 +125,12 @@ def status_report(
     title = f"Control as of {as_of}: {len(entries)} place{'s' if len(entries) != 1 else ''}"
     if with_claims:
         title += "; claims (not assessed) on their own rows"
-    with_json = fmt is None or fmt in (Format.JSON, Format.JSONL)
+    machine = fmt in (Format.CSV, Format.TSV)
+    with_json = fmt is None or fmt in (Format.JSON, Format.JSONL) or machine
     with_rows = fmt is None or not with_json
     data = [e.to_json(tz) for e in entries] if with_json else []
+    if machine:
+        return Report(data, [], machine=_machine(STATUS_CSV_COLUMNS, _status_records(data, with_claims)))
     rows: list[list[Any]] = []
     for e in entries if with_rows else ():
         status = UNKNOWN if e.status is None else _state(e.status.value, e.part)
@@ -154,15 +198,20 @@ def history_report(history: History, tz: tzinfo) -> Report:
     event_rows = [[when_cell(e.when, tz), e.kind.value, describe(e), _claim(e.claimed, e.claimed_by), e.grade,
                    e.source, e.note, e.id] for e in history.events]  # fmt: skip
     struck = {i for i, e in enumerate(history.events) if e.retracted}
-    events = Table(("at", "kind", "what", "claim", "grade", "source", "note", "event"), event_rows,
-                   title=f"Events at {history.place.name}: {len(history.events)}", struck=struck)  # fmt: skip
+    columns: tuple[str, ...] = ("at", "kind", "what", "claim", "grade", "source", "note", "event")
+    if struck:  # with --all: the flag is a column too, for tables that cannot strike a row through
+        columns += ("retracted",)
+        event_rows = [[*row, "yes" if i in struck else ""] for i, row in enumerate(event_rows)]
+    events = Table(columns, event_rows, title=f"Events at {history.place.name}: {len(history.events)}",
+                   struck=struck)  # fmt: skip
     tables = [span_table, events]
     if history.claims:
         claim_rows = [[when_cell(c.at, tz), c.party or "unnamed party", c.holder or UNKNOWN,
                        _state(c.status.value, c.part), c.grade, c.event_id] for c in history.claims]  # fmt: skip
         tables.insert(1, Table(("at", "claimed by", "holder", "status", "grade", "event"), claim_rows,
                                title="Claimed control (reported by a party, not assessed)"))  # fmt: skip
-    return Report(history.to_json(tz), tables, records=[history.to_json(tz)])
+    data = history.to_json(tz)
+    return Report(data, tables, records=[data], machine=_machine(SPAN_CSV_COLUMNS, data["control"]))
 
 
 SUMMARY_COLUMNS = ("day", "events", "control", "clash", "casualties", "strike", "displacement", "advance", "changes",
@@ -264,7 +313,36 @@ def summary_report(summary: dict[str, Any], zone: str, by: str = "day") -> Repor
     detail(
         "Places involved", ("day", "places"), [[_period(d, by), ", ".join(d["places"])] for d in days if d["places"]]
     )
-    return Report(summary, tables, records=days)
+    if len(days) > 1:
+        tables.insert(1, day_bars(days))
+    machine = _machine(SUMMARY_CSV_COLUMNS, [_summary_record(d) for d in days])
+    return Report(summary, tables, records=days, machine=machine)
+
+
+BAR_WIDTH = 20
+
+
+def bar(value: float, scale: float, extra: float = 0.0, open_ended: bool = False) -> str:
+    """``value`` as a bar of full blocks on ``scale``; ``extra`` (up to a high estimate) as light shade."""
+    if scale <= 0:
+        return ""
+    full = round(value / scale * BAR_WIDTH)
+    shade = round((value + extra) / scale * BAR_WIDTH) - full
+    return "█" * full + "░" * shade + ("+" if open_ended else "")
+
+
+def day_bars(days: Sequence[dict[str, Any]]) -> Table:
+    """Per-day bars for a range: events, and killed from low (█) to high (░; + when the high is unknown)."""
+    most = max((d["events"] for d in days), default=0)
+    killed = [d["killed"] or {"low": 0, "high": 0} for d in days]
+    worst = max((k["high"] if k["high"] is not None else k["low"] for k in killed), default=0)
+    rows = []
+    for day, k in zip(days, killed, strict=True):
+        high = k["high"] if k["high"] is not None else k["low"]
+        rows.append([day["day"], day["events"], bar(day["events"], most), range_text(k) or "0",
+                     bar(k["low"], worst, high - k["low"], k["high"] is None)])  # fmt: skip
+    return Table(("day", "events", "events per day", "killed", "killed per day"), rows,
+                 title="Per day, assessed (killed: █ low, ░ up to the high estimate, + high unknown)")  # fmt: skip
 
 
 def check_report(results: Sequence[CheckResult]) -> Report:

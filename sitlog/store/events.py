@@ -53,6 +53,16 @@ class EventFilter:
     tz: tzinfo = timezone.utc  # the report zone: an event known only by date sits at its local midnight
     min_sources: int | None = None  # only events backed by at least this many reports
     overlapping: bool = False  # with since: also windows that start before it and end on or after its day
+    tags: tuple[str, ...] = ()  # every one of them
+    source: str | None = None  # a part of the source, any case
+    grade: str | None = None  # "B2" exactly, "B" any credibility, "2" any reliability
+    min_grade: str | None = None  # at least this reliable and this credible ("B2": A1..B2)
+    operator: str | None = None
+    claimed: bool | None = None  # True: claims only; False: assessments only
+    recorded_since: datetime | None = None
+    recorded_until: datetime | None = None  # exclusive
+    sort: str = "at"  # one of SORT_KEYS
+    descending: bool = False
 
 
 def quantity_text(low: int, high: int | None, text: str, best: int | None = None) -> str:
@@ -64,6 +74,22 @@ def quantity_text(low: int, high: int | None, text: str, best: int | None = None
     if best is None:
         return json.dumps({"low": low, "high": high, "text": text}, ensure_ascii=False)
     return json.dumps({"low": low, "high": high, "text": text, "best": best}, ensure_ascii=False)
+
+
+# ``--sort`` fields and their ORDER BY terms (each ends on the recording order, so a sort is total).
+SORT_KEYS = {
+    "at": "e.at_utc {d}, e.seq {d}",
+    "recorded": "r.recorded_at {d}, e.seq {d}",
+    "place": "(SELECT name FROM places WHERE id = e.place_id) {d}, e.at_utc {d}, e.seq {d}",
+    "kind": "e.kind {d}, e.at_utc {d}, e.seq {d}",
+    "grade": "r.grade IS NULL, r.grade {d}, e.at_utc {d}, e.seq {d}",
+    "id": "e.event_id {d}",
+}
+
+
+def order_sql(flt: EventFilter) -> str:
+    """``ORDER BY … [LIMIT ?]`` for ``flt``: the limit takes the first rows of the chosen order."""
+    return "ORDER BY " + SORT_KEYS[flt.sort].format(d="DESC" if flt.descending else "ASC")
 
 
 def _q(value: Quantity | None) -> str | None:
@@ -360,7 +386,7 @@ class Events:
         params = source_params + params
         sql = (
             f"{EVENT_SELECT} JOIN {source} ON e.seq = r.seq "
-            f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY e.at_utc, e.seq"
+            f"{'WHERE ' + ' AND '.join(where) if where else ''} {order_sql(flt)}"
         )
         if flt.limit is not None:
             sql += " LIMIT ?"
@@ -403,6 +429,35 @@ class Events:
                 "AND value = ?))"
             )
             params.extend([flt.actor_id, flt.actor_id, flt.actor_id])
+        for tag in flt.tags:
+            where.append("EXISTS (SELECT 1 FROM json_each(r.tags) WHERE value = ?)")
+            params.append(tag)
+        if flt.source is not None:
+            escaped = flt.source.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.append("r.source LIKE ? ESCAPE '\\'")  # LIKE is case-insensitive for ASCII
+            params.append(f"%{escaped}%")
+        if flt.grade is not None:
+            if len(flt.grade) == 2:
+                where.append("r.grade = ?")
+            else:
+                where.append("substr(r.grade, 1, 1) = ?" if flt.grade.isalpha() else "substr(r.grade, 2, 1) = ?")
+            params.append(flt.grade)
+        if flt.min_grade is not None:
+            # Admiralty: reliability A (best) .. F, credibility 1 (best) .. 6; an ungraded event never passes.
+            where.append("substr(r.grade, 1, 1) <= ? AND substr(r.grade, 2, 1) <= ?")
+            params += [flt.min_grade[0], flt.min_grade[1]]
+        if flt.operator is not None:
+            where.append("r.operator = ?")
+            params.append(flt.operator)
+        if flt.claimed is not None:
+            where.append("r.claimed = ?")
+            params.append(int(flt.claimed))
+        if flt.recorded_since is not None:
+            where.append("r.recorded_at >= ?")
+            params.append(utc_key(flt.recorded_since))
+        if flt.recorded_until is not None:
+            where.append("r.recorded_at < ?")
+            params.append(utc_key(flt.recorded_until))
         return where, params
 
     def count(self) -> int:

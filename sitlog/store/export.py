@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from sitlog.domain.model import Event, Place, utc_key
-from sitlog.store.events import EVENT_SELECT, heads
+from sitlog.store.events import EVENT_SELECT, EventFilter, heads, order_sql
 
 if TYPE_CHECKING:
-    from sitlog.store import EventFilter, Store
+    from sitlog.store import Store
 
 
 def _matching_ids_sql(store: Store, flt: EventFilter) -> tuple[str, list[Any]]:
@@ -21,7 +22,7 @@ def _matching_ids_sql(store: Store, flt: EventFilter) -> tuple[str, list[Any]]:
     sql = f"SELECT e.event_id FROM revisions r JOIN {source} ON e.seq = r.seq"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY e.at_utc, e.seq"
+    sql += " " + order_sql(flt)
     params = source_params + params
     if flt.limit is not None:
         sql += " LIMIT ?"
@@ -30,16 +31,8 @@ def _matching_ids_sql(store: Store, flt: EventFilter) -> tuple[str, list[Any]]:
 
 
 def _is_everything(flt: EventFilter) -> bool:
-    return (
-        flt.place_id is None
-        and flt.actor_id is None
-        and flt.kind is None
-        and flt.since is None
-        and flt.until is None
-        and flt.limit is None
-        and flt.known_at is None
-        and flt.include_retracted
-    )
+    # The order does not change which events are picked, nor does the zone when no time bound is set.
+    return replace(flt, tz=timezone.utc, sort="at", descending=False) == EventFilter(include_retracted=True)
 
 
 def export_revisions(store: Store, flt: EventFilter) -> Iterator[Event]:

@@ -414,3 +414,18 @@ def backup(store: Store, dest: Path) -> dict[str, int]:
         dest.unlink(missing_ok=True)
         raise StorageError(f"backup to {dest} failed: {exc}") from None
     return counts
+
+
+def events_between(
+    store: Store, start: datetime, end: datetime, tz: tzinfo, known_at: datetime | None, by_recording: bool = False
+) -> list[Event]:
+    """Events after ``start`` up to ``end`` (both instants, ``start`` excluded): by when they happened, or
+    with ``by_recording`` by when they were recorded (and happened by ``end``) — ``diff``'s two questions."""
+    from sitlog.store import EventFilter
+
+    after, through = start + timedelta(seconds=1), end + timedelta(seconds=1)
+    if by_recording:
+        flt = EventFilter(until=through, recorded_since=after, recorded_until=through, known_at=known_at, tz=tz)
+    else:
+        flt = EventFilter(since=after, until=through, known_at=known_at, tz=tz)
+    return list(store.events.select(flt))
