@@ -220,11 +220,22 @@ class Place:
     lat: float | None = None
     lon: float | None = None
     source: str | None = None
+    pcode_scheme: str | None = None  # ocha-community (C####), ocha-admin (SY…), ocha (given by hand)
+    admin1_pcode: str | None = None
+    admin2_pcode: str | None = None
+    admin3_pcode: str | None = None
 
     def label(self) -> str:
         """The name with the admin units that tell homonyms apart."""
         units = [u for u in (self.admin2, self.admin1) if u]
         return f"{self.name} ({', '.join(units)})" if units else self.name
+
+    def candidate(self) -> str:
+        """``label`` with the P-code (else the point): how an ambiguous name lists its candidates."""
+        units = ", ".join(u for u in (self.admin2, self.admin1) if u)
+        where = f"{self.lat:.3f}, {self.lon:.3f}" if self.lat is not None and self.lon is not None else None
+        inside = "; ".join(x for x in (units, self.pcode or where) if x)
+        return f"{self.name} ({inside})" if inside else self.name
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -238,6 +249,10 @@ class Place:
             "lat": self.lat,
             "lon": self.lon,
             "source": self.source,
+            "pcode_scheme": self.pcode_scheme,
+            "admin1_pcode": self.admin1_pcode,
+            "admin2_pcode": self.admin2_pcode,
+            "admin3_pcode": self.admin3_pcode,
         }
 
 
@@ -249,6 +264,7 @@ class Actor:
     type: ActorType = ActorType.OTHER
     parent: str | None = None
     side: str | None = None
+    members: tuple[str, ...] = ()  # a coalition's member actors (names)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -258,6 +274,7 @@ class Actor:
             "type": self.type.value,
             "parent": self.parent,
             "side": self.side,
+            "members": list(self.members),
         }
 
 
