@@ -79,7 +79,7 @@ def load_village_pack(conn: sqlite3.Connection) -> None:
                 (*values, PACK_TIME),
             )
             pid = int(cur.lastrowid or 0)
-        # The build stored each name's key and sound key (computing 27,000 of them here took ~0.5 s);
+        # The build stored each name's key and sound key (computing them here took ~0.5 s);
         # tests/test_gazetteer.py checks they are what today's functions give.
         names += [(pid, n, key, sound) for n, (key, sound) in zip((p["name"], *p["aliases"]), p["keys"], strict=True)]
         for folded in p["folded"]:
