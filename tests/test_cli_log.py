@@ -241,3 +241,12 @@ def test_log_in_a_real_process(sitlog_proc: Callable[..., Run]) -> None:
     assert run.stderr.startswith("logged control ") and "new place Kfar Bissin" in run.stderr
     bad = sitlog_proc("log", "clash", "Kfar Bissin", "--actor", "HTS")
     assert bad.exit_code == 3 and bad.stderr == "Error: a clash needs at least two different --actor ACTOR\n"
+
+
+def test_new_place_outside_syria_on_a_syrian_governorate_warns(sitlog: Callable[..., Run], actors: None) -> None:
+    """Issue 10: --new-place --lat/--lon outside Syria's box on a Syrian admin1 is stored with a warning."""
+    run = sitlog("log", "strike", "Jamiyat al-Maari", "--by", "SAA", "--new-place", "--admin1", "Aleppo",
+                 "--lat", "63.2", "--lon", "37.0", "--json")  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    assert "new place Jamiyat al-Maari (Aleppo)" in run.stderr and "Warning:" in run.stderr
+    assert "outside Syria" in run.stderr

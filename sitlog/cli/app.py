@@ -110,8 +110,14 @@ def _log(ctx: typer.Context, kind: str, place: str, common: dict[str, Any], fiel
 
     sess = session(ctx)
     request = LogRequest(kind=kind, place=place, fields=fields, **common)
-    result = record(sess.store(), request, sess.when(common["at"]), sess.now)
+    store = sess.store()
+    result = record(store, request, sess.when(common["at"]), sess.now)
     message(log_receipt(result.event, result.notes, result.created, sess.tz))
+    if common.get("new_place_lat") is not None and any(n.startswith("new place") for n in result.notes):
+        from sitlog.ops.gazetteer import coordinate_warnings
+
+        for warning in coordinate_warnings(store.places.get(result.event.place_id)):
+            message(warning)
     if common["as_json"]:
         sys.stdout.write(dumps(result.event.to_json(sess.tz)) + "\n")
 
