@@ -63,7 +63,7 @@ def test_bad_busy_timeout_is_a_usage_error(sitlog: Callable[..., Run]) -> None:
 
 def test_new_database_is_private_and_in_wal_mode(sitlog: Callable[..., Run], db: Path) -> None:
     assert not db.exists()
-    assert sitlog("actors", "add", "SAA").exit_code == 0
+    assert sitlog("actors", "add", "Liwa al-Baqir").exit_code == 0  # not SAA: the actor pack has it
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -88,7 +88,7 @@ def test_db_under_a_regular_file_is_exit_6(sitlog: Callable[..., Run], tmp_path:
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes through file permissions")
 def test_db_without_write_permission_is_exit_6(sitlog: Callable[..., Run], db: Path) -> None:
-    assert sitlog("actors", "add", "SAA").exit_code == 0
+    assert sitlog("actors", "add", "Liwa al-Baqir").exit_code == 0  # not SAA: the actor pack has it
     db.chmod(0o400)
     try:
         _clean_error(sitlog("log", "strike", "Ariha", "--by", "SAA"), 6, "permission denied")
@@ -135,7 +135,7 @@ def test_foreign_sqlite_database_is_exit_6_and_untouched(sitlog: Callable[..., R
 
 
 def test_newer_schema_is_exit_6_and_untouched(sitlog: Callable[..., Run], db: Path) -> None:
-    assert sitlog("actors", "add", "SAA").exit_code == 0
+    assert sitlog("actors", "add", "Liwa al-Baqir").exit_code == 0  # not SAA: the actor pack has it
     conn = sqlite3.connect(db)
     with conn:
         conn.execute(
@@ -154,7 +154,7 @@ def test_newer_schema_is_exit_6_and_untouched(sitlog: Callable[..., Run], db: Pa
 @pytest.fixture
 def write_locked(sitlog: Callable[..., Run], db: Path) -> Iterator[None]:
     """Another process holding the write lock (BEGIN IMMEDIATE) until the test ends."""
-    assert sitlog("actors", "add", "SAA").exit_code == 0
+    assert sitlog("actors", "add", "Liwa al-Baqir").exit_code == 0  # not SAA: the actor pack has it
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import sqlite3, sys\n"
@@ -188,7 +188,7 @@ def test_busy_database_is_exit_5_and_nothing_written(
 
 
 def test_after_the_lock_is_released_the_retry_succeeds(sitlog: Callable[..., Run], db: Path) -> None:
-    assert sitlog("actors", "add", "SAA").exit_code == 0
+    assert sitlog("actors", "add", "Liwa al-Baqir").exit_code == 0  # not SAA: the actor pack has it
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("BEGIN IMMEDIATE")
     assert sitlog("log", "strike", "Ariha", "--by", "SAA", "--id", "r1", SITLOG_BUSY_TIMEOUT="0").exit_code == 5

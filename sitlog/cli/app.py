@@ -12,10 +12,12 @@ import typer
 from sitlog import __version__
 from sitlog.cli.common import (
     ActorFilterOpt,
+    ActorTypeOpt,
     AtOpt,
     ClaimedByOpt,
     ClaimedOpt,
     CorroboratesOpt,
+    ExactOpt,
     FormatOpt,
     GradeOpt,
     IdOpt,
@@ -24,6 +26,10 @@ from sitlog.cli.common import (
     KnownAtOpt,
     LimitOpt,
     MinSourcesOpt,
+    NewActorOpt,
+    NewAdmin1Opt,
+    NewLatOpt,
+    NewLonOpt,
     NewPlaceOpt,
     NoteOpt,
     OperatorOpt,
@@ -37,16 +43,11 @@ from sitlog.cli.common import (
     make_app,
     output_format,
     session,
-    show,
 )
 from sitlog.ops.session import Session, default_db, operator_name
 
 log_app = make_app("Record an event as a report comes in.")
-places_app = make_app("The gazetteer of places: list, add, alias, import.")
-actors_app = make_app("Armed groups, forces and populations: list, add, alias.")
 app.add_typer(log_app, name="log")
-app.add_typer(places_app, name="places")
-app.add_typer(actors_app, name="actors")
 
 
 def _version(value: bool) -> None:
@@ -89,7 +90,10 @@ def _common(
     new_place: bool,
     as_json: bool,
     corroborates: str | None = None,
+    new: tuple[str | None, float | None, float | None, bool, str | None] = (None, None, None, False, None),
 ) -> dict[str, Any]:
+    """The options every ``log`` command shares; ``new``: --admin1, --lat, --lon, --new-actor, --actor-type."""
+    admin1, lat, lon, new_actor, actor_type = new
     return dict(
         at=at,
         source=source,
@@ -103,6 +107,11 @@ def _common(
         new_place=new_place,
         as_json=as_json,
         corroborates=corroborates,
+        new_place_admin1=admin1,
+        new_place_lat=lat,
+        new_place_lon=lon,
+        new_actor=new_actor,
+        actor_type=actor_type,
     )
 
 
@@ -113,13 +122,19 @@ def _log(ctx: typer.Context, kind: str, place: str, common: dict[str, Any], fiel
 
     sess = session(ctx)
     request = LogRequest(kind=kind, place=place, fields=fields, **common)
-    result = record(sess.store(), request, sess.when(common["at"]), sess.now, sess.tz)
+    store = sess.store()
+    result = record(store, request, sess.when(common["at"]), sess.now, sess.tz)
     if result.corroborated:
         message(corroboration_receipt(result.event, result.notes))
     else:
         message(log_receipt(result.event, result.notes, result.created, sess.tz))
     for warning in result.warnings:
         message(warning)
+    if common.get("new_place_lat") is not None and any(n.startswith("new place") for n in result.notes):
+        from sitlog.ops.gazetteer import coordinate_warnings
+
+        for warning in coordinate_warnings(store.places.get(result.event.place_id)):
+            message(warning)
     if common["as_json"]:
         sys.stdout.write(dumps(result.event.to_json(sess.tz)) + "\n")
 
@@ -149,12 +164,16 @@ def log_control(
     event_id: IdOpt = None,
     new_place: NewPlaceOpt = False,
     corroborates: CorroboratesOpt = None,
+    admin1: NewAdmin1Opt = None,
+    lat: NewLatOpt = None,
+    lon: NewLonOpt = None,
+    new_actor: NewActorOpt = False,
+    actor_type: ActorTypeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """A place taken, held, contested or partly held (assessed, or claimed with --claimed-by)."""
-    common = _common(
-        at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json, corroborates
-    )
+    common = _common(at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json,
+                     corroborates, (admin1, lat, lon, new_actor, actor_type))  # fmt: skip
     fields = dict(by=by, status=status, part=part, against=against or [], baseline=baseline)
     _log(ctx, "control", place, common, {**fields, "from": from_})
 
@@ -176,12 +195,16 @@ def log_clash(
     event_id: IdOpt = None,
     new_place: NewPlaceOpt = False,
     corroborates: CorroboratesOpt = None,
+    admin1: NewAdmin1Opt = None,
+    lat: NewLatOpt = None,
+    lon: NewLonOpt = None,
+    new_actor: NewActorOpt = False,
+    actor_type: ActorTypeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Fighting between two or more actors."""
-    common = _common(
-        at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json, corroborates
-    )
+    common = _common(at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json,
+                     corroborates, (admin1, lat, lon, new_actor, actor_type))  # fmt: skip
     _log(ctx, "clash", place, common, dict(actors=actor or [], outcome=outcome))
 
 
@@ -206,12 +229,16 @@ def log_casualties(
     event_id: IdOpt = None,
     new_place: NewPlaceOpt = False,
     corroborates: CorroboratesOpt = None,
+    admin1: NewAdmin1Opt = None,
+    lat: NewLatOpt = None,
+    lon: NewLonOpt = None,
+    new_actor: NewActorOpt = False,
+    actor_type: ActorTypeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """People killed, injured or captured (vague figures kept as reported)."""
-    common = _common(
-        at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json, corroborates
-    )
+    common = _common(at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json,
+                     corroborates, (admin1, lat, lon, new_actor, actor_type))  # fmt: skip
     fields = dict(killed=killed, injured=injured, captured=captured, side=side, person=person, role=role)
     _log(ctx, "casualties", place, common, fields)
 
@@ -233,12 +260,16 @@ def log_strike(
     event_id: IdOpt = None,
     new_place: NewPlaceOpt = False,
     corroborates: CorroboratesOpt = None,
+    admin1: NewAdmin1Opt = None,
+    lat: NewLatOpt = None,
+    lon: NewLonOpt = None,
+    new_actor: NewActorOpt = False,
+    actor_type: ActorTypeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """An air, drone, artillery or missile strike."""
-    common = _common(
-        at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json, corroborates
-    )
+    common = _common(at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json,
+                     corroborates, (admin1, lat, lon, new_actor, actor_type))  # fmt: skip
     _log(ctx, "strike", place, common, dict(by=by, means=means))
 
 
@@ -260,12 +291,16 @@ def log_displacement(
     event_id: IdOpt = None,
     new_place: NewPlaceOpt = False,
     corroborates: CorroboratesOpt = None,
+    admin1: NewAdmin1Opt = None,
+    lat: NewLatOpt = None,
+    lon: NewLonOpt = None,
+    new_actor: NewActorOpt = False,
+    actor_type: ActorTypeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """People or families fleeing."""
-    common = _common(
-        at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json, corroborates
-    )
+    common = _common(at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json,
+                     corroborates, (admin1, lat, lon, new_actor, actor_type))  # fmt: skip
     _log(ctx, "displacement", place, common, dict(people=people, families=families, to=to))
 
 
@@ -290,6 +325,11 @@ def log_advance(
     event_id: IdOpt = None,
     new_place: NewPlaceOpt = False,
     corroborates: CorroboratesOpt = None,
+    admin1: NewAdmin1Opt = None,
+    lat: NewLatOpt = None,
+    lon: NewLonOpt = None,
+    new_actor: NewActorOpt = False,
+    actor_type: ActorTypeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Front-line movement: an actor advanced toward a place or stands near it. Never changes control."""
@@ -298,7 +338,7 @@ def log_advance(
     if (toward is None) == (near is None):
         raise InvalidInput("an advance needs exactly one of --toward PLACE or --near PLACE")
     common = _common(at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json,
-                     corroborates)  # fmt: skip
+                     corroborates, (admin1, lat, lon, new_actor, actor_type))  # fmt: skip
     fields = dict(by=by, relation="toward" if toward else "near", distance=distance, direction=direction)
     _log(ctx, "advance", toward or near or "", common, fields)
 
@@ -318,6 +358,11 @@ def events_cmd(
     show_all: Annotated[bool, typer.Option("--all", help="Include retracted events.")] = False,
     known_at: KnownAtOpt = None,
     min_sources: MinSourcesOpt = None,
+    exact: ExactOpt = False,
+    near: Annotated[Optional[str], typer.Option("--near", help="Only events near this place (see --within).")] = None,
+    within: Annotated[
+        Optional[float], typer.Option("--within", help="With --near: the distance in km (default 10).")
+    ] = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -329,141 +374,16 @@ def events_cmd(
     sess = session(ctx)
     store = sess.store()
     form = output_format(fmt, as_json)
-    flt = event_filter(store, sess, place, actor, kind, since, until, limit, show_all, known_at, min_sources)
+    flt = event_filter(
+        store, sess, place, actor, kind, since, until, limit, show_all, known_at,
+        min_sources=min_sources, exact=exact, near=near, within_km=within,
+    )  # fmt: skip
     events = list(store.events.select(flt))
     emit(events_report(events, sess.tz, with_json=form in (Format.JSON, Format.JSONL)), form)
 
 
-# --- gazetteer -------------------------------------------------------------------------------------
-
-
-@places_app.command("list")
-def places_list(
-    ctx: typer.Context,
-    query: Annotated[Optional[str], typer.Argument(help="Part of a name (any spelling).")] = None,
-    admin1: Annotated[Optional[str], typer.Option("--admin1", help="Only places in this governorate.")] = None,
-    fmt: FormatOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """List known places."""
-    from sitlog.render.events import places_report
-
-    show(places_report(session(ctx).store().places.search(query, admin1)), fmt, as_json)
-
-
-@places_app.command("add")
-def places_add(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Canonical name.")],
-    alias: Annotated[Optional[list[str]], typer.Option("--alias", help="Another spelling (repeatable).")] = None,
-    admin1: Annotated[Optional[str], typer.Option("--admin1", help="Governorate.")] = None,
-    admin2: Annotated[Optional[str], typer.Option("--admin2", help="District.")] = None,
-    admin3: Annotated[Optional[str], typer.Option("--admin3", help="Sub-district.")] = None,
-    pcode: Annotated[Optional[str], typer.Option("--pcode", help="OCHA P-code.")] = None,
-    lat: Annotated[Optional[float], typer.Option("--lat", help="Latitude (WGS84).")] = None,
-    lon: Annotated[Optional[float], typer.Option("--lon", help="Longitude (WGS84).")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Add a place to the gazetteer."""
-    from sitlog.domain.model import check_coordinates
-    from sitlog.render.output import dumps, message
-
-    check_coordinates(lat, lon)
-    sess = session(ctx)
-    store = sess.store()
-    with store.transaction():
-        place = store.places.add(name, alias or [], admin1, admin2, admin3, pcode, lat, lon, "operator", now=sess.now)
-    message(f"added place {place.label()} (id {place.id})")
-    if as_json:
-        sys.stdout.write(dumps(place.to_json()) + "\n")
-
-
-@places_app.command("alias")
-def places_alias(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="A known place.")],
-    alias: Annotated[str, typer.Argument(help="The other spelling.")],
-) -> None:
-    """Add another spelling of a place."""
-    from sitlog.render.output import message
-
-    store = session(ctx).store()
-    with store.transaction():
-        place = store.places.add_alias(store.places.resolve(name).item, alias)
-    message(f"{alias} now names {place.label()}")
-
-
-@places_app.command("import")
-def places_import(
-    ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV (name, aliases, admin1…, lat, lon) or JSONL of places.")],
-) -> None:
-    """Add many places at once (all or nothing)."""
-    from sitlog.ops.recording import import_places
-    from sitlog.render.output import message
-
-    sess = session(ctx)
-    added = import_places(sess.store(), file, sess.now)
-    message(f"added {added} places from {file}")
-
-
-@actors_app.command("list")
-def actors_list(
-    ctx: typer.Context,
-    query: Annotated[Optional[str], typer.Argument(help="Part of a name.")] = None,
-    fmt: FormatOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """List known actors."""
-    from sitlog.render.events import actors_report
-
-    show(actors_report(session(ctx).store().actors.search(query)), fmt, as_json)
-
-
-@actors_app.command("add")
-def actors_add(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Canonical name.")],
-    alias: Annotated[Optional[list[str]], typer.Option("--alias", help="Another name (repeatable).")] = None,
-    actor_type: Annotated[
-        str, typer.Option("--type", help="state, rebel, militia, external, civilians, other.")
-    ] = "other",
-    parent: Annotated[Optional[str], typer.Option("--parent", help="The actor this one belongs to.")] = None,
-    side: Annotated[Optional[str], typer.Option("--side", help="Side or coalition.")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Add an actor."""
-    from sitlog.domain.model import ActorType, parse_enum
-    from sitlog.render.output import dumps, message
-
-    kind = parse_enum(ActorType, actor_type, "--type")
-    sess = session(ctx)
-    store = sess.store()
-    with store.transaction():
-        parent_actor = store.actors.resolve(parent).item if parent else None
-        actor = store.actors.add(name, alias or [], kind, parent_actor, side, now=sess.now)
-    message(f"added actor {actor.name} ({actor.type.value})")
-    if as_json:
-        sys.stdout.write(dumps(actor.to_json()) + "\n")
-
-
-@actors_app.command("alias")
-def actors_alias(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="A known actor.")],
-    alias: Annotated[str, typer.Argument(help="The other name.")],
-) -> None:
-    """Add another name of an actor."""
-    from sitlog.render.output import message
-
-    store = session(ctx).store()
-    with store.transaction():
-        actor = store.actors.add_alias(store.actors.resolve(name).item, alias)
-    message(f"{alias} now names {actor.name}")
-
-
 # Command modules register themselves on ``app`` when imported.
-from sitlog.cli import corrections, exchange, reports  # noqa: E402,F401
+from sitlog.cli import corrections, exchange, gazetteer, reports  # noqa: E402,F401
 
 
 def main() -> None:

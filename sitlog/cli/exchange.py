@@ -11,6 +11,7 @@ import typer
 
 from sitlog.cli.common import (
     ActorFilterOpt,
+    ExactOpt,
     KindFilterOpt,
     KnownAtOpt,
     LimitOpt,
@@ -45,6 +46,7 @@ def export_cmd(
         bool, typer.Option("--all", help="Include retracted events (jsonl and json always do).")
     ] = False,
     known_at: KnownAtOpt = None,
+    exact: ExactOpt = False,
     hxl: Annotated[bool, typer.Option("--hxl", help="csv: add a row of HXL hashtags under the header.")] = False,
     output: Annotated[
         Optional[Path], typer.Option("--output", "-o", help="Write to this file (replaced whole) instead of stdout.")
@@ -59,7 +61,9 @@ def export_cmd(
     store = sess.store()
     chosen = export_format(fmt, output)
     lossless = chosen in (ExportFormat.JSONL, ExportFormat.JSON)  # retractions are part of the history
-    flt = event_filter(store, sess, place, actor, kind, since, until, limit, show_all or lossless, known_at)
+    flt = event_filter(
+        store, sess, place, actor, kind, since, until, limit, show_all or lossless, known_at, exact=exact
+    )
     request = ExportRequest(chosen, flt, sess.tz, sess.now, hxl)
     if output is None:
         export(store, request, sys.stdout, message)

@@ -62,8 +62,10 @@ _BLOCK = re.compile(r"\s*\[sitlog: (.*)\]\s*$", re.DOTALL)
 
 
 def _country(place: Place) -> tuple[str, str, str]:
-    """(iso, region, country) as far as sitlog knows: its gazetteer is Syria's OCHA P-codes."""
-    return ("760", "Middle East", "Syria") if (place.pcode or "").upper().startswith("SY") else ("", "", "")
+    """(iso, region, country) as far as sitlog knows: its gazetteer is Syria's OCHA P-codes (a place's own,
+    or its governorate's)."""
+    codes = (place.pcode or "", place.admin1_pcode or "")
+    return ("760", "Middle East", "Syria") if any(c.upper().startswith("SY") for c in codes) else ("", "", "")
 
 
 def _geo_precision(event: Event, place: Place) -> int:

@@ -187,8 +187,10 @@ class ImportResult:
         )
         text = f"{head} {c.added} added, {c.revised} revised, {c.unchanged} unchanged, {c.rejected} rejected"
         extra = []
-        if c.places:
-            extra.append(f"{c.places} new place{'s' if c.places != 1 else ''}")
+        if c.linked_places or c.places:
+            places = f"{c.linked_places} place{'s' if c.linked_places != 1 else ''} linked"
+            new = f"{c.places} new place{'s' if c.places != 1 else ''}"
+            extra.append(f"{places}, {new}, {c.ambiguous_places} ambiguous")
         if c.actors:
             extra.append(f"{c.actors} new actor{'s' if c.actors != 1 else ''}")
         if c.merged:

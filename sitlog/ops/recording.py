@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sitlog.domain.model import (
+    ActorType,
     ControlStatus,
     Distance,
     Event,
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from sitlog.store import EventFilter, Store
 
 SIDE_WORDS = ("civilians", "unknown")
+T = TypeVar("T")
 
 
 @dataclass
@@ -56,6 +59,11 @@ class LogRequest:
     new_place: bool = False
     as_json: bool = False
     corroborates: str | None = None  # an event id (or prefix): add this report to it instead of a new event
+    new_place_admin1: str | None = None  # for the place --new-place creates
+    new_place_lat: float | None = None
+    new_place_lon: float | None = None
+    new_actor: bool = False  # create every unknown actor named
+    actor_type: str | None = None  # their type (default other)
 
 
 @dataclass
@@ -90,8 +98,18 @@ def _resolved(notes: list[str], typed: str, match: Match[Any], name: str, canoni
         notes.append(f"{typed!r} → {canonical}")
 
 
-def resolve_or_create_place(store: Store, text: str, create: bool, now: datetime, notes: list[str]) -> Place:
-    """The place ``text`` names; with ``create``, a new place when nothing matches (never on ambiguity)."""
+def resolve_or_create_place(
+    store: Store,
+    text: str,
+    create: bool,
+    now: datetime,
+    notes: list[str],
+    admin1: str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+) -> Place:
+    """The place ``text`` names; with ``create``, a new place when nothing matches (never on ambiguity),
+    in ``admin1`` (else the ``NAME, ADMIN`` qualifier) at ``lat``/``lon`` when given."""
     from sitlog.domain.gazetteer import split_qualified
 
     try:
@@ -99,18 +117,51 @@ def resolve_or_create_place(store: Store, text: str, create: bool, now: datetime
     except InvalidInput as exc:
         if not create or "ambiguous" in exc.message or " in " in exc.message and "no place" in exc.message:
             raise
-        name, admin1 = split_qualified(text)
-        place = store.places.add(name, admin1=admin1, source="operator (--new-place)", now=now)
+        name, qualifier = split_qualified(text)
+        check_coordinates(lat, lon)
+        place = store.places.add(
+            name, admin1=admin1 or qualifier, lat=lat, lon=lon, source="operator (--new-place)", now=now
+        )
         notes.append(f"new place {place.label()}")
         return place
     _resolved(notes, text, match, match.item.name, match.item.label())
     return match.item
 
 
-def _actor(store: Store, text: str, notes: list[str]) -> str:
-    match = store.actors.resolve(text)
+def _actor(
+    store: Store, text: str, notes: list[str], create: ActorType | None = None, now: datetime | None = None
+) -> str:
+    try:
+        match = store.actors.resolve(text)
+    except InvalidInput as exc:
+        if create is None or now is None or not exc.message.startswith("unknown actor"):
+            raise
+        actor = store.actors.add(text.strip(), type=create, now=now)
+        notes.append(f"new actor {actor.name} ({actor.type.value})")
+        return actor.name
     _resolved(notes, text, match, match.item.name, match.item.name)
     return match.item.name
+
+
+class _Errors:
+    """Collects the name errors of one command, so it reports all its unresolved names at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[InvalidInput | NotFound] = []
+
+    def attempt(self, fn: Callable[[], T]) -> T | None:
+        try:
+            return fn()
+        except (InvalidInput, NotFound) as exc:
+            self.errors.append(exc)
+            return None
+
+    def check(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            kind = InvalidInput if any(isinstance(e, InvalidInput) for e in self.errors) else NotFound
+            raise kind("; ".join(e.message for e in self.errors))
 
 
 def build_event(store: Store, req: LogRequest, when: When, now: datetime, notes: list[str]) -> Event:
@@ -126,25 +177,38 @@ def build_event(store: Store, req: LogRequest, when: When, now: datetime, notes:
     relation = parse_enum(Relation, f["relation"], "relation") if f.get("relation") else None
     distance = Distance.parse(f["distance"]) if f.get("distance") is not None else None
     _check_required(kind, f, quantities, status)
-    place = resolve_or_create_place(store, req.place, req.new_place, now, notes)
+    new_type = parse_enum(ActorType, req.actor_type or "other", "--actor-type") if req.new_actor else None
+    errors = _Errors()
+    found = errors.attempt(
+        lambda: resolve_or_create_place(
+            store, req.place, req.new_place, now, notes, req.new_place_admin1, req.new_place_lat, req.new_place_lon
+        )
+    )
+
+    def actor(text: str) -> str:
+        return errors.attempt(lambda: _actor(store, text, notes, new_type, now)) or ""
+
     actors: tuple[str, ...] = ()
     against: tuple[str, ...] = ()
     side = None
     to_place: Place | None = None
-    from_actor = _actor(store, f["from"], notes) if kind is Kind.CONTROL and f.get("from") else None
+    from_actor = actor(f["from"]) if kind is Kind.CONTROL and f.get("from") else None
     if kind in (Kind.CONTROL, Kind.STRIKE, Kind.ADVANCE):
-        actors = (_actor(store, f["by"], notes),) if f.get("by") else ()
-        against = tuple(dict.fromkeys(_actor(store, a, notes) for a in f.get("against") or []))
+        actors = (actor(f["by"]),) if f.get("by") else ()
+        against = tuple(dict.fromkeys(actor(a) for a in f.get("against") or []))
     elif kind is Kind.CLASH:
-        actors = tuple(dict.fromkeys(_actor(store, a, notes) for a in f["actors"]))
+        actors = tuple(dict.fromkeys(actor(a) for a in f["actors"]))
     elif kind is Kind.CASUALTIES and f.get("side"):
         if f["side"].strip().lower() in SIDE_WORDS:
             side = f["side"].strip().lower()
         else:
-            side = _actor(store, f["side"], notes)
+            side = actor(f["side"])
             actors = (side,)
     elif kind is Kind.DISPLACEMENT and f.get("to"):
-        to_place = resolve_or_create_place(store, f["to"], req.new_place, now, notes)
+        to_place = errors.attempt(lambda: resolve_or_create_place(store, f["to"], req.new_place, now, notes))
+    errors.check()
+    place = found
+    assert place is not None
     event = Event(
         id=parse_client_id(req.event_id) if req.event_id else new_event_id(now),
         kind=kind,
@@ -315,15 +379,37 @@ def event_filter(
     limit: int | None,
     include_retracted: bool = False,
     known_at: str | None = None,
+    *,
     min_sources: int | None = None,
+    exact: bool = False,
+    near: str | None = None,
+    within_km: float | None = None,
 ) -> EventFilter:
-    """The shared report filters, names resolved (an unknown place or actor is exit 4)."""
+    """The shared report filters, names resolved (an unknown place or actor is exit 4; every unknown
+    name is reported at once). ``--actor`` rolls up (the actor's sub-units and the coalitions any of
+    them belongs to) unless ``exact``; ``near`` keeps events within ``within_km`` km (default 10) of
+    a place with coordinates (exit 3 without)."""
     from sitlog.domain.timeparse import since_instant, until_instant
     from sitlog.store import EventFilter
 
+    errors = _Errors()
+    where = errors.attempt(lambda: store.places.resolve(place, NotFound).item) if place else None
+    who = errors.attempt(lambda: store.actors.resolve(actor, NotFound).item) if actor else None
+    centre = errors.attempt(lambda: store.places.resolve(near, NotFound).item) if near else None
+    errors.check()
+    place_ids = None
+    if centre is not None:
+        km = 10.0 if within_km is None else within_km
+        if km < 0:
+            raise InvalidInput("--within must be a distance in km, 0 or more")
+        place_ids = frozenset([centre.id, *(p.id for p, _d in store.places.near(centre, km))])
+    elif within_km is not None:
+        raise InvalidInput("--within needs --near PLACE")
     return EventFilter(
-        place_id=store.places.resolve(place, NotFound).item.id if place else None,
-        actor_id=store.actors.resolve(actor, NotFound).item.id if actor else None,
+        place_id=where.id if where else None,
+        actor_id=who.id if who and exact else None,
+        actor_ids=store.actors.family_ids(who) if who and not exact else None,
+        place_ids=place_ids,
         kind=parse_enum(Kind, kind, "--kind") if kind else None,
         since=since_instant(sess.when(since), sess.tz) if since else None,
         until=until_instant(sess.when(until), sess.tz) if until else None,
