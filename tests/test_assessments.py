@@ -136,14 +136,15 @@ def test_a_place_known_only_from_a_claim_has_no_assessed_holder(sitlog: Sitlog, 
 
 
 def test_contested_with_no_holder(sitlog: Sitlog, actors: None) -> None:
-    logged(sitlog, "control", "Kafr Basin", "--new-place", "--by", "SAA", "--at", "2020-03-01")
-    event = logged(sitlog, "control", "Kafr Basin", "--status", "contested", "--against", "HTS",
+    # Since issue 10 the village layer bundles two Kafr Basins (C1135 Aleppo, C4111 Idleb): name the Aleppo one.
+    logged(sitlog, "control", "Kafr Basin, Aleppo", "--new-place", "--by", "SAA", "--at", "2020-03-01")
+    event = logged(sitlog, "control", "Kafr Basin, Aleppo", "--status", "contested", "--against", "HTS",
                    "--against", "SAA", "--at", "2024-11-27")  # fmt: skip
     assert (event["actors"], event["status"], event["against"]) == ([], "contested", ["HTS", SAA])
     [entry] = ok(sitlog("status", "--json"))
     assert (entry["holder"], entry["status"], entry["against"]) == (None, "contested", ["HTS", SAA])
     assert [e["place"] for e in ok(sitlog("status", "--actor", "HTS", "--json"))] == ["Kafr Basin"]
-    spans = ok(sitlog("history", "Kafr Basin", "--json"))["control"]
+    spans = ok(sitlog("history", "Kafr Basin, Aleppo", "--json"))["control"]
     assert [(s["holder"], s["status"]) for s in spans] == [(SAA, "held"), (None, "contested")]
     [change] = ok(sitlog("summary", "--day", "2024-11-27", "--json"))["days"][0]["control_changes"]
     assert (change["from"], change["to"], change["status"]) == (SAA, None, "contested")
@@ -224,7 +225,8 @@ def test_advances_are_listed_filtered_and_mapped(sitlog: Sitlog, actors: None) -
     assert geo.exit_code == 0, geo.stderr
     features = {f["properties"]["place"]: f for f in geo.json()["features"]}
     assert features["Nubl"]["properties"]["kind"] == "advance"
-    assert features["Nubl"]["geometry"]["coordinates"] == [36.99294, 36.37867]
+    # Nubl's point is OCHA's since issue 10 (m007 updates the first pack's row in place: C1655).
+    assert features["Nubl"]["geometry"]["coordinates"] == [36.991608, 36.376845]
     assert features["Nubl"]["properties"]["distance_km"] == "a few"
     acled = csv.DictReader(io.StringIO(sitlog("export", "-f", "acled").stdout))
     assert all(r["event_type"] != "Battles" for r in acled)

@@ -182,7 +182,7 @@ def test_note_with_markup_in_a_receipt_is_literal(sitlog: Callable[..., Run], ac
 
 
 def test_events_in_a_real_process(sitlog_proc: Callable[..., Run]) -> None:
-    assert sitlog_proc("actors", "add", "SAA").exit_code == 0
+    assert sitlog_proc("actors", "add", "Liwa al-Baqir").exit_code == 0  # SAA: in the actor pack
     assert sitlog_proc("log", "strike", "Ariha", "--by", "SAA", "--note", NOTE).exit_code == 0
     table = sitlog_proc("events")  # stdout is a pipe: plain table
     assert table.exit_code == 0 and "\x1b" not in table.stdout and "\\x1b[31m" in table.stdout

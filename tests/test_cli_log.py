@@ -21,8 +21,10 @@ COMMON = [
 
 @pytest.fixture
 def places(sitlog: Callable[..., Run], actors: None) -> None:
-    assert sitlog("places", "add", "Kafr Basin", "--alias", "Kfar Bissin", "--admin1", "Aleppo").exit_code == 0
-    assert sitlog("actors", "add", "Iran-backed militias", "--type", "militia").exit_code == 0
+    # Both come with the bundled packs since issue 10 (Kafr Basin: OCHA C1135 "Kafr Bssin", Aleppo; Iran-backed
+    # militias: the actor pack); the press spelling "Kfar Bissin" is made an alias as the fixture did before.
+    assert sitlog("places", "alias", "Kafr Basin, Aleppo", "Kfar Bissin").exit_code == 0
+    assert sitlog("actors", "list", "Iran-backed militias").exit_code == 0
 
 
 def _logged(run: Run) -> dict[str, object]:
@@ -54,7 +56,8 @@ def test_control_with_every_option(sitlog: Callable[..., Run], places: None) -> 
     receipt = run.stderr
     assert receipt.startswith(f"logged control {event['id']} at Kafr Basin, 2024-11-27T06:30:00+00:00 (exact)")
     assert "HTS contested (south) against Syrian Arab Army, Iran-backed militias (claim)" in receipt
-    assert "'Kfar Bissin' → Kafr Basin (Aleppo) (alias)" in receipt and "'SAA' → Syrian Arab Army (alias)" in receipt
+    assert "'Kfar Bissin' → Kafr Basin (Jebel Saman, Aleppo) (alias)" in receipt
+    assert "'SAA' → Syrian Arab Army (alias)" in receipt
 
 
 @pytest.mark.parametrize(
@@ -72,8 +75,8 @@ def test_control_status(sitlog: Callable[..., Run], places: None, options: list[
 
 
 def test_clash_with_every_option(sitlog: Callable[..., Run], places: None) -> None:
-    run = sitlog("log", "clash", "Kafr Basin", "--actor", "HTS", "--actor", "SAA", "--actor", "Iran-backed militias",
-                 "--outcome", "attack repelled", *COMMON, "--json")  # fmt: skip
+    run = sitlog("log", "clash", "Kafr Basin, Aleppo", "--actor", "HTS", "--actor", "SAA", "--actor",
+                 "Iran-backed militias", "--outcome", "attack repelled", *COMMON, "--json")  # fmt: skip
     event = _logged(run)
     _common_fields_hold(event)
     assert event["actors"] == ["HTS", "Syrian Arab Army", "Iran-backed militias"]
@@ -82,8 +85,9 @@ def test_clash_with_every_option(sitlog: Callable[..., Run], places: None) -> No
 
 
 def test_casualties_with_every_option(sitlog: Callable[..., Run], places: None) -> None:
-    run = sitlog("log", "casualties", "Kafr Basin", "--killed", "dozens", "--injured", "10-15", "--captured", "40+",
-                 "--side", "HTS", "--person", "Abu Obeida", "--role", "military chief", *COMMON, "--json")  # fmt: skip
+    run = sitlog("log", "casualties", "Kafr Basin, Aleppo", "--killed", "dozens", "--injured", "10-15", "--captured",
+                 "40+", "--side", "HTS", "--person", "Abu Obeida", "--role", "military chief", *COMMON,
+                 "--json")  # fmt: skip
     event = _logged(run)
     _common_fields_hold(event)
     assert event["killed"] == {"low": 12, "best": None, "high": None, "text": "dozens"}
@@ -115,7 +119,7 @@ def test_every_means(sitlog: Callable[..., Run], places: None, means: str) -> No
 
 
 def test_displacement_with_every_option(sitlog: Callable[..., Run], places: None) -> None:
-    run = sitlog("log", "displacement", "Kafr Basin", "--people", "thousands", "--families", "hundreds",
+    run = sitlog("log", "displacement", "Kafr Basin, Aleppo", "--people", "thousands", "--families", "hundreds",
                  "--to", "Idleb", *COMMON, "--json")  # fmt: skip
     event = _logged(run)
     _common_fields_hold(event)
@@ -126,10 +130,11 @@ def test_displacement_with_every_option(sitlog: Callable[..., Run], places: None
 
 
 def test_new_place_also_creates_the_destination(sitlog: Callable[..., Run], places: None) -> None:
-    run = sitlog("log", "displacement", "Kafr Basin", "--families", "hundreds", "--to", "Atmeh, Idleb", "--new-place",
-                 "--json")  # fmt: skip
+    # Kafr Zabun (made up), not Atmeh as before issue 10: the village layer bundles Atmeh (as Atma).
+    run = sitlog("log", "displacement", "Kafr Basin, Aleppo", "--families", "hundreds", "--to", "Kafr Zabun, Idleb",
+                 "--new-place", "--json")  # fmt: skip
     event = _logged(run)
-    assert event["to"] == "Atmeh" and "new place Atmeh (Idleb)" in run.stderr
+    assert event["to"] == "Kafr Zabun" and "new place Kafr Zabun (Idleb)" in run.stderr
     assert event["place"] == "Kafr Basin"  # the known place is resolved, not created again
 
 
@@ -149,11 +154,12 @@ def test_operator_comes_from_env_by_default(sitlog: Callable[..., Run], places: 
 
 
 def test_new_place_with_admin_qualifier(sitlog: Callable[..., Run], places: None) -> None:
-    run = sitlog("log", "control", "Urum al-Sughra, Aleppo", "--new-place", "--by", "HTS", "--json")
+    # Jamiyat al-Maari, not Urum al-Sughra as before issue 10: the village layer bundles Urum al-Sughra.
+    run = sitlog("log", "control", "Jamiyat al-Maari, Aleppo", "--new-place", "--by", "HTS", "--json")
     event = _logged(run)
-    assert event["place"] == "Urum al-Sughra"
-    listed = sitlog("places", "list", "Urum", "--json").json()
-    assert [(p["name"], p["admin1"]) for p in listed] == [("Urum al-Sughra", "Aleppo")]
+    assert event["place"] == "Jamiyat al-Maari"
+    listed = sitlog("places", "list", "Jamiyat", "--json").json()
+    assert [(p["name"], p["admin1"]) for p in listed] == [("Jamiyat al-Maari", "Aleppo")]
 
 
 # --- bad input ------------------------------------------------------------------------------------
@@ -229,10 +235,19 @@ def test_ulid_id_is_accepted_in_any_case(sitlog: Callable[..., Run], places: Non
 
 
 def test_log_in_a_real_process(sitlog_proc: Callable[..., Run]) -> None:
-    assert sitlog_proc("actors", "add", "HTS", "--type", "rebel").exit_code == 0
+    assert sitlog_proc("actors", "list", "HTS").exit_code == 0  # HTS comes with the actor pack
     run = sitlog_proc("log", "control", "Kfar Bissin", "--new-place", "--by", "HTS", "--at", "2024-11-27", "--json")
     assert run.exit_code == 0, run.stderr
     assert run.json()["precision"] == "day" and run.json()["place"] == "Kfar Bissin"
     assert run.stderr.startswith("logged control ") and "new place Kfar Bissin" in run.stderr
     bad = sitlog_proc("log", "clash", "Kfar Bissin", "--actor", "HTS")
     assert bad.exit_code == 3 and bad.stderr == "Error: a clash needs at least two different --actor ACTOR\n"
+
+
+def test_new_place_outside_syria_on_a_syrian_governorate_warns(sitlog: Callable[..., Run], actors: None) -> None:
+    """Issue 10: --new-place --lat/--lon outside Syria's box on a Syrian admin1 is stored with a warning."""
+    run = sitlog("log", "strike", "Jamiyat al-Maari", "--by", "SAA", "--new-place", "--admin1", "Aleppo",
+                 "--lat", "63.2", "--lon", "37.0", "--json")  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    assert "new place Jamiyat al-Maari (Aleppo)" in run.stderr and "Warning:" in run.stderr
+    assert "outside Syria" in run.stderr

@@ -28,8 +28,10 @@ def logged(sitlog: Sitlog, *args: str, **env: str) -> str:
 
 @pytest.fixture
 def town(sitlog: Sitlog, actors: None) -> None:
-    """Anjara: government-held, captured by HTS, then retaken; a clash and casualties in between."""
-    assert sitlog("places", "add", "Anjara", "--alias", "Anjarah", "--admin1", "Aleppo").exit_code == 0
+    """Anjara: government-held, captured by HTS, then retaken; a clash and casualties in between.
+
+    Since issue 10 Anjara is bundled (OCHA C1144, with coordinates); the fixture adds the alias it used to."""
+    assert sitlog("places", "alias", "Anjara", "Anjarah").exit_code == 0
     logged(sitlog, "control", "Anjara", "--by", "SAA", "--at", "2020-03-06")
     logged(sitlog, "control", "Anjara", "--by", "HTS", "--at", "2024-11-27T09:00", "--grade", "B2", "--source", "press")
     logged(sitlog, "clash", "Anjara", "--actor", "HTS", "--actor", "SAA", "--at", "2024-11-28T08:00")
@@ -142,8 +144,8 @@ def test_history_shows_place_spans_and_every_event(sitlog: Sitlog, town: None) -
     run = sitlog("history", "Anjarah", "--json")
     assert run.exit_code == 0, run.stderr
     data = run.json()
-    assert data["place"]["name"] == "Anjara" and data["place"]["aliases"] == ["Anjarah"]
-    assert data["place"]["admin1"] == "Aleppo" and data["place"]["lat"] is None
+    assert data["place"]["name"] == "Anjara" and data["place"]["aliases"] == ["عنجارة", "Anjarah"]
+    assert data["place"]["admin1"] == "Aleppo" and data["place"]["lat"] == 36.217733
     assert [(s["holder"], s["from"], s["until"]) for s in data["control"]] == [
         ("Syrian Arab Army", "2020-03-06", "2024-11-27T09:00:00+00:00"),
         ("HTS", "2024-11-27T09:00:00+00:00", None),
@@ -183,7 +185,7 @@ def test_history_unknown_place_is_exit_4_with_candidates(sitlog: Sitlog, town: N
 def test_history_table_reads_at_a_glance_and_shows_user_text_literally(sitlog: Sitlog, town: None) -> None:
     logged(sitlog, "strike", "Anjara", "--by", "SAA", "--at", "2024-11-28T10:00", "--note", "\x1b[31m[bold]x[/]")
     out = sitlog("history", "Anjara").stdout
-    assert "Anjara · Aleppo · also Anjarah · no coordinates" in out
+    assert "Anjara · Aleppo / Jebel Saman / Daret Azza (C1144) · also عنجارة, Anjarah · 36.2177, 36.9449" in out
     assert "█" in out and "now" in out and "\\x1b[31m[bold]x[/]" in out and "\x1b" not in out
 
 

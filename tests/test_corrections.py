@@ -162,11 +162,12 @@ def test_amend_to_what_it_already_says_records_nothing(sitlog: Sitlog, casualty:
 
 
 def test_amend_with_new_place(sitlog: Sitlog, casualty: dict[str, Any]) -> None:
-    unknown = sitlog("amend", casualty["id"], "--place", "Anjarah", "--reason", "x")
+    # Jamiyat al-Maari, not Anjarah as before issue 10: the village layer bundles Anjara.
+    unknown = sitlog("amend", casualty["id"], "--place", "Jamiyat al-Maari", "--reason", "x")
     assert unknown.exit_code == 3 and "--new-place" in unknown.stderr
-    run = sitlog("amend", casualty["id"], "--place", "Anjarah", "--new-place", "--reason", "x", "--json")
-    assert run.exit_code == 0 and run.json()["place"] == "Anjarah"
-    assert "new place Anjarah" in run.stderr
+    run = sitlog("amend", casualty["id"], "--place", "Jamiyat al-Maari", "--new-place", "--reason", "x", "--json")
+    assert run.exit_code == 0 and run.json()["place"] == "Jamiyat al-Maari"
+    assert "new place Jamiyat al-Maari" in run.stderr
 
 
 def test_retract_hides_from_reports_but_show_keeps_it(sitlog: Sitlog, casualty: dict[str, Any], db: Path) -> None:

@@ -63,7 +63,7 @@ def test_bad_busy_timeout_is_a_usage_error(sitlog: Callable[..., Run]) -> None:
 
 def test_new_database_is_private_and_in_wal_mode(sitlog: Callable[..., Run], db: Path) -> None:
     assert not db.exists()
-    assert sitlog("actors", "add", "SAA").exit_code == 0
+    assert sitlog("actors", "add", "Liwa al-Baqir").exit_code == 0  # not SAA: the actor pack has it
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -72,7 +72,7 @@ def test_new_database_is_private_and_in_wal_mode(sitlog: Callable[..., Run], db:
 def test_missing_parent_directories_are_created(sitlog: Callable[..., Run], tmp_path: Path) -> None:
     path = tmp_path / "ops" / "aleppo" / "sitlog.db"
     # A write command creates the file and its folders (a read command refuses a missing database).
-    assert sitlog("--db", str(path), "actors", "add", "SAA").exit_code == 0
+    assert sitlog("--db", str(path), "actors", "add", "Liwa al-Quds").exit_code == 0  # not in the bundled pack
     assert path.is_file()
 
 
@@ -89,7 +89,7 @@ def test_db_under_a_regular_file_is_exit_6(sitlog: Callable[..., Run], tmp_path:
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes through file permissions")
 def test_db_without_write_permission_is_exit_6(sitlog: Callable[..., Run], db: Path) -> None:
-    assert sitlog("actors", "add", "SAA").exit_code == 0
+    assert sitlog("actors", "add", "Liwa al-Baqir").exit_code == 0  # not SAA: the actor pack has it
     db.chmod(0o400)
     try:
         _clean_error(sitlog("log", "strike", "Ariha", "--by", "SAA"), 6, "permission denied")
@@ -136,7 +136,7 @@ def test_foreign_sqlite_database_is_exit_6_and_untouched(sitlog: Callable[..., R
 
 
 def test_newer_schema_is_exit_6_and_untouched(sitlog: Callable[..., Run], db: Path) -> None:
-    assert sitlog("actors", "add", "SAA").exit_code == 0
+    assert sitlog("actors", "add", "Liwa al-Baqir").exit_code == 0  # not SAA: the actor pack has it
     conn = sqlite3.connect(db)
     with conn:
         conn.execute(
@@ -155,7 +155,7 @@ def test_newer_schema_is_exit_6_and_untouched(sitlog: Callable[..., Run], db: Pa
 @pytest.fixture
 def write_locked(sitlog: Callable[..., Run], db: Path) -> Iterator[None]:
     """Another process holding the write lock (BEGIN IMMEDIATE) until the test ends."""
-    assert sitlog("actors", "add", "SAA").exit_code == 0
+    assert sitlog("actors", "add", "Liwa al-Baqir").exit_code == 0  # not SAA: the actor pack has it
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import sqlite3, sys\n"
@@ -189,7 +189,7 @@ def test_busy_database_is_exit_5_and_nothing_written(
 
 
 def test_after_the_lock_is_released_the_retry_succeeds(sitlog: Callable[..., Run], db: Path) -> None:
-    assert sitlog("actors", "add", "SAA").exit_code == 0
+    assert sitlog("actors", "add", "Liwa al-Baqir").exit_code == 0  # not SAA: the actor pack has it
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("BEGIN IMMEDIATE")
     assert sitlog("log", "strike", "Ariha", "--by", "SAA", "--id", "r1", SITLOG_BUSY_TIMEOUT="0").exit_code == 5

@@ -74,7 +74,8 @@ def test_ucdp_places_are_matched_through_the_gazetteer_or_created(sitlog: Callab
     assert found["ucdp:900002"]["place_id"] == ariha[0]["id"]  # "Arīḥā town", Idlib governorate
     places = {p["name"]: p for p in ok(sitlog("places", "list", "--json")).json()}
     assert places["Ḩandarāt"]["lat"] == 36.281 and places["Ḩandarāt"]["admin1"] == "Aleppo"
-    assert places["Anadan"]["admin2"] == "Jabal Saman"
+    # Since issue 10 "Anadan town" links to the bundled village (OCHA C1121), in OCHA's "Jebel Saman".
+    assert (places["Anadan"]["admin2"], places["Anadan"]["pcode"]) == ("Jebel Saman", "C1121")
     assert "Idlib governorate" in places and places["Idlib governorate"]["lat"] is None  # no invented point
     assert found["ucdp:900001"]["place_id"] == found["ucdp:900005"]["place_id"]  # one place, two rows
 
@@ -144,7 +145,8 @@ def test_dry_run_writes_nothing(sitlog: Callable[..., Run]) -> None:
     before = sizes(sitlog)
     run = ok(sitlog("import", str(UCDP), "--dry-run", "--json"))
     assert run.stderr.startswith("dry run, nothing written:") and "9 added" in run.stderr
-    assert run.json()["added"] == 9 and run.json()["new_places"] == 3 and run.json()["changeset"] is None
+    # 2 new places, not 3 as before issue 10: Anadan is bundled now (linked, not created).
+    assert run.json()["added"] == 9 and run.json()["new_places"] == 2 and run.json()["changeset"] is None
     assert sizes(sitlog) == before
 
 
@@ -172,7 +174,8 @@ def test_acled_rows_map_to_sitlog_kinds(sitlog: Callable[..., Run]) -> None:
     )
     found = events(sitlog)
     taken = found["acled:SYR900001"]
-    assert taken["kind"] == "control" and taken["actors"] == ["Hayat Tahrir al-Sham"]
+    # "Hayat Tahrir al-Sham" is an alias of the bundled HTS since issue 10 (the actor pack).
+    assert taken["kind"] == "control" and taken["actors"] == ["HTS"]
     assert taken["against"] == ["Military Forces of Syria (2000-2024)"]
     assert '"Urum al-Sughra",\nafter clashes' in taken["note"]  # quoted commas and a line break survive
     assert found["acled:SYR900001:casualties"]["killed"]["low"] == 7
@@ -237,15 +240,16 @@ def test_jsonl_bad_record_in_the_middle_leaves_the_database_unchanged(
     run = sitlog("import", "-", input="\n".join(lines) + "\n", **target)
     assert run.exit_code == 3 and f"line {position + 1}, column precision" in run.stderr
     assert ok(sitlog("events", "--all", "--json", **target)).json() == []
-    assert ok(sitlog("actors", "list", "--json", **target)).json() == []
+    listed = ok(sitlog("actors", "list", "--json")).json()
+    bundled = {a["name"] for a in listed if a["name"] != "Northern Storm Brigade"}
+    assert {a["name"] for a in ok(sitlog("actors", "list", "--json", **target)).json()} == bundled  # the pack only
 
 
 def test_places_distinct_in_the_file_stay_distinct(sitlog: Callable[..., Run], tmp_path: Path) -> None:
     """Here one "Kafr Basin" with no governorate; the file has two, in Aleppo and in Idlib."""
     source = {"SITLOG_DB": str(tmp_path / "source.db")}
-    ok(sitlog("actors", "add", "HTS", **source))
+    # HTS and both Kafr Basins come with the bundled packs since issue 10: nothing to add in the source.
     for admin1, event_id in (("Aleppo", "in-aleppo"), ("Idleb", "in-idlib")):
-        ok(sitlog("places", "add", "Kafr Basin", "--admin1", admin1, **source))
         ok(sitlog("log", "control", f"Kafr Basin, {admin1}", "--by", "HTS", "--at", "2024-11-27", "--id", event_id,
                   **source))  # fmt: skip
     ok(sitlog("places", "add", "Kafr Basin"))

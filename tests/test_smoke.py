@@ -21,7 +21,8 @@ def test_log_then_list_roundtrip(sitlog: Callable[..., Run], actors: None) -> No
     logged = sitlog("log", "control", "Anjarah", "--new-place", "--by", "hts", "--at", "2024-11-27", "--json")
     assert logged.exit_code == 0, logged.stderr
     event = logged.json()
-    assert event["place"] == "Anjarah" and event["actors"] == ["HTS"] and event["precision"] == "day"
+    # Anjara is bundled since issue 10 (OCHA C1144): --new-place resolves it instead of creating "Anjarah".
+    assert event["place"] == "Anjara" and event["actors"] == ["HTS"] and event["precision"] == "day"
     listed = sitlog("events", "--json")
     assert [e["id"] for e in listed.json()] == [event["id"]]
     assert "logged control" in logged.stderr
@@ -35,10 +36,9 @@ def test_python_m_sitlog_version(sitlog_proc: Callable[..., Run]) -> None:
 
 @pytest.mark.fresh_db
 def test_a_logging_session_in_real_processes(sitlog_proc: Callable[..., Run], db: Path) -> None:
+    # HTS, SAA, Kafr Basin (Aleppo) and Anjara come with the bundled packs since issue 10: no adds.
     steps = [
-        ("actors", "add", "HTS", "--alias", "Hayat Tahrir al-Sham", "--type", "rebel"),
-        ("actors", "add", "Syrian Arab Army", "--alias", "SAA", "--type", "state"),
-        ("places", "add", "Kafr Basin", "--alias", "Kfar Bissin", "--admin1", "Aleppo"),
+        ("places", "alias", "Kafr Basin, Aleppo", "Kfar Bissin"),
         ("log", "control", "Kfar Bissin", "--by", "HTS", "--status", "contested", "--against", "SAA",
          "--at", "2024-11-27", "--grade", "B2"),
         ("log", "casualties", "Anjara", "--new-place", "--killed", "dozens", "--side", "HTS",

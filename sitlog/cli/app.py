@@ -12,12 +12,14 @@ import typer
 from sitlog import __version__
 from sitlog.cli.common import (
     ActorFilterOpt,
+    ActorTypeOpt,
     AtOpt,
     ClaimedByOpt,
     ClaimedOpt,
     ClaimFilterOpt,
     ColorOpt,
     CorroboratesOpt,
+    ExactOpt,
     FormatOpt,
     GradeFilterOpt,
     GradeOpt,
@@ -28,7 +30,11 @@ from sitlog.cli.common import (
     LimitOpt,
     MinGradeOpt,
     MinSourcesOpt,
+    NewActorOpt,
+    NewAdmin1Opt,
     NewestOpt,
+    NewLatOpt,
+    NewLonOpt,
     NewPlaceOpt,
     NoPagerOpt,
     NoteOpt,
@@ -55,16 +61,11 @@ from sitlog.cli.common import (
     output_format,
     reset_display,
     session,
-    show,
 )
 from sitlog.ops.session import Session, default_db, operator_name
 
 log_app = make_app("Record an event as a report comes in.")
-places_app = make_app("The gazetteer of places: list, add, alias, import.")
-actors_app = make_app("Armed groups, forces and populations: list, add, alias.")
 app.add_typer(log_app, name="log")
-app.add_typer(places_app, name="places")
-app.add_typer(actors_app, name="actors")
 
 
 def _version(value: bool) -> None:
@@ -108,7 +109,10 @@ def _common(
     new_place: bool,
     as_json: bool,
     corroborates: str | None = None,
+    new: tuple[str | None, float | None, float | None, bool, str | None] = (None, None, None, False, None),
 ) -> dict[str, Any]:
+    """The options every ``log`` command shares; ``new``: --admin1, --lat, --lon, --new-actor, --actor-type."""
+    admin1, lat, lon, new_actor, actor_type = new
     return dict(
         at=at,
         source=source,
@@ -122,6 +126,11 @@ def _common(
         new_place=new_place,
         as_json=as_json,
         corroborates=corroborates,
+        new_place_admin1=admin1,
+        new_place_lat=lat,
+        new_place_lon=lon,
+        new_actor=new_actor,
+        actor_type=actor_type,
     )
 
 
@@ -132,13 +141,19 @@ def _log(ctx: typer.Context, kind: str, place: str, common: dict[str, Any], fiel
 
     sess = session(ctx)
     request = LogRequest(kind=kind, place=place, fields=fields, **common)
-    result = record(sess.store(), request, sess.when(common["at"]), sess.now, sess.tz)
+    store = sess.store()
+    result = record(store, request, sess.when(common["at"]), sess.now, sess.tz)
     if result.corroborated:
         message(corroboration_receipt(result.event, result.notes))
     else:
         message(log_receipt(result.event, result.notes, result.created, sess.tz))
     for warning in result.warnings:
         message(warning)
+    if common.get("new_place_lat") is not None and any(n.startswith("new place") for n in result.notes):
+        from sitlog.ops.gazetteer import coordinate_warnings
+
+        for warning in coordinate_warnings(store.places.get(result.event.place_id)):
+            message(warning)
     if common["as_json"]:
         sys.stdout.write(dumps(result.event.to_json(sess.tz)) + "\n")
 
@@ -168,12 +183,16 @@ def log_control(
     event_id: IdOpt = None,
     new_place: NewPlaceOpt = False,
     corroborates: CorroboratesOpt = None,
+    admin1: NewAdmin1Opt = None,
+    lat: NewLatOpt = None,
+    lon: NewLonOpt = None,
+    new_actor: NewActorOpt = False,
+    actor_type: ActorTypeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """A place taken, held, contested or partly held (assessed, or claimed with --claimed-by)."""
-    common = _common(
-        at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json, corroborates
-    )
+    common = _common(at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json,
+                     corroborates, (admin1, lat, lon, new_actor, actor_type))  # fmt: skip
     fields = dict(by=by, status=status, part=part, against=against or [], baseline=baseline)
     _log(ctx, "control", place, common, {**fields, "from": from_})
 
@@ -195,12 +214,16 @@ def log_clash(
     event_id: IdOpt = None,
     new_place: NewPlaceOpt = False,
     corroborates: CorroboratesOpt = None,
+    admin1: NewAdmin1Opt = None,
+    lat: NewLatOpt = None,
+    lon: NewLonOpt = None,
+    new_actor: NewActorOpt = False,
+    actor_type: ActorTypeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Fighting between two or more actors."""
-    common = _common(
-        at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json, corroborates
-    )
+    common = _common(at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json,
+                     corroborates, (admin1, lat, lon, new_actor, actor_type))  # fmt: skip
     _log(ctx, "clash", place, common, dict(actors=actor or [], outcome=outcome))
 
 
@@ -225,12 +248,16 @@ def log_casualties(
     event_id: IdOpt = None,
     new_place: NewPlaceOpt = False,
     corroborates: CorroboratesOpt = None,
+    admin1: NewAdmin1Opt = None,
+    lat: NewLatOpt = None,
+    lon: NewLonOpt = None,
+    new_actor: NewActorOpt = False,
+    actor_type: ActorTypeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """People killed, injured or captured (vague figures kept as reported)."""
-    common = _common(
-        at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json, corroborates
-    )
+    common = _common(at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json,
+                     corroborates, (admin1, lat, lon, new_actor, actor_type))  # fmt: skip
     fields = dict(killed=killed, injured=injured, captured=captured, side=side, person=person, role=role)
     _log(ctx, "casualties", place, common, fields)
 
@@ -252,12 +279,16 @@ def log_strike(
     event_id: IdOpt = None,
     new_place: NewPlaceOpt = False,
     corroborates: CorroboratesOpt = None,
+    admin1: NewAdmin1Opt = None,
+    lat: NewLatOpt = None,
+    lon: NewLonOpt = None,
+    new_actor: NewActorOpt = False,
+    actor_type: ActorTypeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """An air, drone, artillery or missile strike."""
-    common = _common(
-        at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json, corroborates
-    )
+    common = _common(at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json,
+                     corroborates, (admin1, lat, lon, new_actor, actor_type))  # fmt: skip
     _log(ctx, "strike", place, common, dict(by=by, means=means))
 
 
@@ -279,12 +310,16 @@ def log_displacement(
     event_id: IdOpt = None,
     new_place: NewPlaceOpt = False,
     corroborates: CorroboratesOpt = None,
+    admin1: NewAdmin1Opt = None,
+    lat: NewLatOpt = None,
+    lon: NewLonOpt = None,
+    new_actor: NewActorOpt = False,
+    actor_type: ActorTypeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """People or families fleeing."""
-    common = _common(
-        at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json, corroborates
-    )
+    common = _common(at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json,
+                     corroborates, (admin1, lat, lon, new_actor, actor_type))  # fmt: skip
     _log(ctx, "displacement", place, common, dict(people=people, families=families, to=to))
 
 
@@ -309,6 +344,11 @@ def log_advance(
     event_id: IdOpt = None,
     new_place: NewPlaceOpt = False,
     corroborates: CorroboratesOpt = None,
+    admin1: NewAdmin1Opt = None,
+    lat: NewLatOpt = None,
+    lon: NewLonOpt = None,
+    new_actor: NewActorOpt = False,
+    actor_type: ActorTypeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Front-line movement: an actor advanced toward a place or stands near it. Never changes control."""
@@ -317,7 +357,7 @@ def log_advance(
     if (toward is None) == (near is None):
         raise InvalidInput("an advance needs exactly one of --toward PLACE or --near PLACE")
     common = _common(at, source, grade, claimed, claimed_by, note, tag, operator, event_id, new_place, as_json,
-                     corroborates)  # fmt: skip
+                     corroborates, (admin1, lat, lon, new_actor, actor_type))  # fmt: skip
     fields = dict(by=by, relation="toward" if toward else "near", distance=distance, direction=direction)
     _log(ctx, "advance", toward or near or "", common, fields)
 
@@ -349,6 +389,11 @@ def events_cmd(
     claimed: ClaimFilterOpt = None,
     recorded_since: RecordedSinceOpt = None,
     recorded_until: RecordedUntilOpt = None,
+    exact: ExactOpt = False,
+    near: Annotated[Optional[str], typer.Option("--near", help="Only events near this place (see --within).")] = None,
+    within: Annotated[
+        Optional[float], typer.Option("--within", help="With --near: the distance in km (default 10).")
+    ] = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
     width: WidthOpt = None,
@@ -359,7 +404,7 @@ def events_cmd(
 
     --limit N keeps the first N of the order shown: the oldest N, or with --reverse the newest N.
     """
-    from sitlog.ops.recording import event_filter
+    from sitlog.ops.filters import event_filter
     from sitlog.render.events import events_report
     from sitlog.render.output import Format, emit
 
@@ -370,20 +415,9 @@ def events_cmd(
         tag, source, grade, min_grade, operator, claimed, recorded_since, recorded_until, sort, reverse, newest, limit
     )
     flt = event_filter(
-        store,
-        sess,
-        place,
-        actor,
-        kind,
-        since,
-        until,
-        limit,
-        show_all,
-        known_at,
-        min_sources=min_sources,
-        overlapping=overlapping,
-        more=query,
-    )
+        store, sess, place, actor, kind, since, until, limit, show_all, known_at,
+        min_sources=min_sources, overlapping=overlapping, more=query, exact=exact, near=near, within_km=within,
+    )  # fmt: skip
     events = list(store.events.select(flt))
     if flip:
         events.reverse()
@@ -393,142 +427,8 @@ def events_cmd(
     emit(report, form, display=display())
 
 
-# --- gazetteer -------------------------------------------------------------------------------------
-
-
-@places_app.command("list")
-def places_list(
-    ctx: typer.Context,
-    query: Annotated[Optional[str], typer.Argument(help="Part of a name (any spelling).")] = None,
-    admin1: Annotated[Optional[str], typer.Option("--admin1", help="Only places in this governorate.")] = None,
-    fmt: FormatOpt = None,
-    as_json: JsonOpt = False,
-    width: WidthOpt = None,
-    color: ColorOpt = None,
-    pager: NoPagerOpt = True,
-) -> None:
-    """List known places."""
-    from sitlog.render.events import places_report
-
-    show(places_report(session(ctx).existing_store().places.search(query, admin1)), fmt, as_json)
-
-
-@places_app.command("add")
-def places_add(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Canonical name.")],
-    alias: Annotated[Optional[list[str]], typer.Option("--alias", help="Another spelling (repeatable).")] = None,
-    admin1: Annotated[Optional[str], typer.Option("--admin1", help="Governorate.")] = None,
-    admin2: Annotated[Optional[str], typer.Option("--admin2", help="District.")] = None,
-    admin3: Annotated[Optional[str], typer.Option("--admin3", help="Sub-district.")] = None,
-    pcode: Annotated[Optional[str], typer.Option("--pcode", help="OCHA P-code.")] = None,
-    lat: Annotated[Optional[float], typer.Option("--lat", help="Latitude (WGS84).")] = None,
-    lon: Annotated[Optional[float], typer.Option("--lon", help="Longitude (WGS84).")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Add a place to the gazetteer."""
-    from sitlog.domain.model import check_coordinates
-    from sitlog.render.output import dumps, message
-
-    check_coordinates(lat, lon)
-    sess = session(ctx)
-    store = sess.store()
-    with store.transaction():
-        place = store.places.add(name, alias or [], admin1, admin2, admin3, pcode, lat, lon, "operator", now=sess.now)
-    message(f"added place {place.label()} (id {place.id})")
-    if as_json:
-        sys.stdout.write(dumps(place.to_json()) + "\n")
-
-
-@places_app.command("alias")
-def places_alias(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="A known place.")],
-    alias: Annotated[str, typer.Argument(help="The other spelling.")],
-) -> None:
-    """Add another spelling of a place."""
-    from sitlog.render.output import message
-
-    store = session(ctx).store()
-    with store.transaction():
-        place = store.places.add_alias(store.places.resolve(name).item, alias)
-    message(f"{alias} now names {place.label()}")
-
-
-@places_app.command("import")
-def places_import(
-    ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV (name, aliases, admin1…, lat, lon) or JSONL of places.")],
-) -> None:
-    """Add many places at once (all or nothing)."""
-    from sitlog.ops.recording import import_places
-    from sitlog.render.output import message
-
-    sess = session(ctx)
-    added = import_places(sess.store(), file, sess.now)
-    message(f"added {added} places from {file}")
-
-
-@actors_app.command("list")
-def actors_list(
-    ctx: typer.Context,
-    query: Annotated[Optional[str], typer.Argument(help="Part of a name.")] = None,
-    fmt: FormatOpt = None,
-    as_json: JsonOpt = False,
-    width: WidthOpt = None,
-    color: ColorOpt = None,
-    pager: NoPagerOpt = True,
-) -> None:
-    """List known actors."""
-    from sitlog.render.events import actors_report
-
-    show(actors_report(session(ctx).existing_store().actors.search(query)), fmt, as_json)
-
-
-@actors_app.command("add")
-def actors_add(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Canonical name.")],
-    alias: Annotated[Optional[list[str]], typer.Option("--alias", help="Another name (repeatable).")] = None,
-    actor_type: Annotated[
-        str, typer.Option("--type", help="state, rebel, militia, external, civilians, other.")
-    ] = "other",
-    parent: Annotated[Optional[str], typer.Option("--parent", help="The actor this one belongs to.")] = None,
-    side: Annotated[Optional[str], typer.Option("--side", help="Side or coalition.")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Add an actor."""
-    from sitlog.domain.model import ActorType, parse_enum
-    from sitlog.render.output import dumps, message
-
-    kind = parse_enum(ActorType, actor_type, "--type")
-    sess = session(ctx)
-    store = sess.store()
-    with store.transaction():
-        parent_actor = store.actors.resolve(parent).item if parent else None
-        actor = store.actors.add(name, alias or [], kind, parent_actor, side, now=sess.now)
-    message(f"added actor {actor.name} ({actor.type.value})")
-    if as_json:
-        sys.stdout.write(dumps(actor.to_json()) + "\n")
-
-
-@actors_app.command("alias")
-def actors_alias(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="A known actor.")],
-    alias: Annotated[str, typer.Argument(help="The other name.")],
-) -> None:
-    """Add another name of an actor."""
-    from sitlog.render.output import message
-
-    store = session(ctx).store()
-    with store.transaction():
-        actor = store.actors.add_alias(store.actors.resolve(name).item, alias)
-    message(f"{alias} now names {actor.name}")
-
-
 # Command modules register themselves on ``app`` when imported.
-from sitlog.cli import charts, corrections, exchange, reports  # noqa: E402,F401
+from sitlog.cli import charts, corrections, exchange, gazetteer, reports  # noqa: E402,F401
 
 
 def main() -> None:

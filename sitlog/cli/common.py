@@ -12,7 +12,7 @@ from sitlog.errors import SitlogError
 from sitlog.ops.session import Session
 
 if TYPE_CHECKING:
-    from sitlog.ops.recording import EventQuery
+    from sitlog.ops.filters import EventQuery
     from sitlog.render.output import Display, Format, Report
 
 
@@ -36,7 +36,10 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Shorthand for --format js
 SinceOpt = Annotated[Optional[str], typer.Option("--since", help="From this time or date (inclusive).")]
 UntilOpt = Annotated[Optional[str], typer.Option("--until", help="Up to this time or date (a date includes its day).")]
 PlaceFilterOpt = Annotated[Optional[str], typer.Option("--place", help="Only events at this place.")]
-ActorFilterOpt = Annotated[Optional[str], typer.Option("--actor", help="Only events involving this actor.")]
+ActorFilterOpt = Annotated[
+    Optional[str], typer.Option("--actor", help="Only events involving this actor, its sub-units or its coalitions.")
+]
+ExactOpt = Annotated[bool, typer.Option("--exact", help="--actor means that actor only (no sub-units, coalitions).")]
 KindFilterOpt = Annotated[
     Optional[str], typer.Option("--kind", help="control, clash, casualties, strike, displacement, advance.")
 ]
@@ -100,7 +103,7 @@ def event_query(
 ) -> tuple[EventQuery, int | None, bool]:
     """The query options, the limit, and whether to flip the rows afterwards (``-n N --reverse``)."""
     from sitlog.errors import UsageError
-    from sitlog.ops.recording import EventQuery
+    from sitlog.ops.filters import EventQuery
 
     descending = reverse
     if newest is not None:
@@ -134,6 +137,14 @@ NewPlaceOpt = Annotated[bool, typer.Option("--new-place", help="Create the place
 CorroboratesOpt = Annotated[
     Optional[str],
     typer.Option("--corroborates", help="Add this report as a source of event ID (id or prefix), not a new event."),
+]
+NewAdmin1Opt = Annotated[Optional[str], typer.Option("--admin1", help="With --new-place: its governorate.")]
+NewLatOpt = Annotated[Optional[float], typer.Option("--lat", help="With --new-place: its latitude (WGS84).")]
+NewLonOpt = Annotated[Optional[float], typer.Option("--lon", help="With --new-place: its longitude (WGS84).")]
+NewActorOpt = Annotated[bool, typer.Option("--new-actor", help="Create every actor named that is unknown.")]
+ActorTypeOpt = Annotated[
+    Optional[str],
+    typer.Option("--actor-type", help="With --new-actor: state, rebel, militia, external, civilians, other."),
 ]
 PlaceArg = Annotated[str, typer.Argument(help="Place name, or 'NAME, ADMIN' to tell homonyms apart.")]
 

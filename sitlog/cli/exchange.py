@@ -12,6 +12,7 @@ import typer
 from sitlog.cli.common import (
     ActorFilterOpt,
     ClaimFilterOpt,
+    ExactOpt,
     GradeFilterOpt,
     KindFilterOpt,
     KnownAtOpt,
@@ -70,6 +71,7 @@ def export_cmd(
     claimed: ClaimFilterOpt = None,
     recorded_since: RecordedSinceOpt = None,
     recorded_until: RecordedUntilOpt = None,
+    exact: ExactOpt = False,
     hxl: Annotated[bool, typer.Option("--hxl", help="csv: add a row of HXL hashtags under the header.")] = False,
     acled_displacement: Annotated[
         bool,
@@ -81,7 +83,7 @@ def export_cmd(
 ) -> None:
     """Export events for scripts, maps and ACLED users; jsonl carries every revision, place and actor."""
     from sitlog.exchange import ExportFormat, ExportRequest, export, export_format
-    from sitlog.ops.recording import event_filter
+    from sitlog.ops.filters import event_filter
     from sitlog.render.output import message
 
     sess = session(ctx)
@@ -104,6 +106,7 @@ def export_cmd(
         known_at,
         overlapping=overlapping,
         more=query,
+        exact=exact,
     )
     request = ExportRequest(chosen, flt, sess.tz, sess.now, hxl, acled_displacement)
     if output is None:

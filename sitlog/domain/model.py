@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
 from typing import Any
 
+from sitlog.domain.ids import new_event_id as new_event_id
+from sitlog.domain.ids import parse_client_id as parse_client_id
 from sitlog.domain.measures import CREDIBILITY as CREDIBILITY
 from sitlog.domain.measures import RELIABILITY as RELIABILITY
 from sitlog.domain.measures import Distance as Distance
@@ -73,31 +73,6 @@ def parse_enum(enum: type[Any], value: str, what: str) -> Any:
         raise InvalidInput(f"{what} must be one of {allowed}, not {value!r}") from None
 
 
-# --- ids -------------------------------------------------------------------------------------------
-
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$")
-
-
-def new_event_id(now: datetime) -> str:
-    """A ULID: 48 bits of milliseconds since the epoch then 80 random bits, Crockford base32."""
-    millis = int(now.timestamp() * 1000)
-    value = (millis << 80) | int.from_bytes(os.urandom(10), "big")
-    chars = []
-    for _ in range(26):
-        chars.append(_CROCKFORD[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
-
-
-def parse_client_id(text: str) -> str:
-    """A client-supplied event id: a ULID, a UUID, or a namespaced foreign id such as ``ucdp:12345``."""
-    value = text.strip()
-    if not _CLIENT_ID.match(value):
-        raise InvalidInput(f"bad event id {text!r}: letters, digits and : . _ - only, at most 128 characters")
-    return value.upper() if len(value) == 26 and all(c in _CROCKFORD for c in value.upper()) else value
-
-
 # --- places and actors ---------------------------------------------------------------------------
 
 
@@ -113,11 +88,22 @@ class Place:
     lat: float | None = None
     lon: float | None = None
     source: str | None = None
+    pcode_scheme: str | None = None  # ocha-community (C####), ocha-admin (SY…), ocha (given by hand)
+    admin1_pcode: str | None = None
+    admin2_pcode: str | None = None
+    admin3_pcode: str | None = None
 
     def label(self) -> str:
         """The name with the admin units that tell homonyms apart."""
         units = [u for u in (self.admin2, self.admin1) if u]
         return f"{self.name} ({', '.join(units)})" if units else self.name
+
+    def candidate(self) -> str:
+        """``label`` with the P-code (else the point): how an ambiguous name lists its candidates."""
+        units = ", ".join(u for u in (self.admin2, self.admin1) if u)
+        where = f"{self.lat:.3f}, {self.lon:.3f}" if self.lat is not None and self.lon is not None else None
+        inside = "; ".join(x for x in (units, self.pcode or where) if x)
+        return f"{self.name} ({inside})" if inside else self.name
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -131,6 +117,10 @@ class Place:
             "lat": self.lat,
             "lon": self.lon,
             "source": self.source,
+            "pcode_scheme": self.pcode_scheme,
+            "admin1_pcode": self.admin1_pcode,
+            "admin2_pcode": self.admin2_pcode,
+            "admin3_pcode": self.admin3_pcode,
         }
 
 
@@ -142,6 +132,7 @@ class Actor:
     type: ActorType = ActorType.OTHER
     parent: str | None = None
     side: str | None = None
+    members: tuple[str, ...] = ()  # a coalition's member actors (names)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -151,6 +142,7 @@ class Actor:
             "type": self.type.value,
             "parent": self.parent,
             "side": self.side,
+            "members": list(self.members),
         }
 
 

@@ -59,11 +59,12 @@ SYRIA = ("760", "Middle East", "Syria")
 def country_of(place: Place, governorates: list[str]) -> tuple[str, str, str]:
     """(iso, region, country) of a place: Syria unless its admin units say otherwise.
 
-    sitlog is a Syria log: a place with an ``SY`` P-code, with a Syrian governorate as admin1 (any
-    spelling the gazetteer matches: ``Idlib`` = ``Idleb``), or with neither a P-code nor an admin1 is
-    in Syria. A place whose admin1 is not a Syrian governorate gets empty columns.
+    sitlog is a Syria log: a place with an ``SY`` P-code (its own or its governorate's), with a Syrian
+    governorate as admin1 (any spelling the gazetteer matches: ``Idlib`` = ``Idleb``), or with neither
+    a P-code nor an admin1 is in Syria. A place whose admin1 is not a Syrian governorate gets empty columns.
     """
-    if (place.pcode or "").upper().startswith("SY") or (not place.pcode and not place.admin1):
+    codes = (place.pcode or "", place.admin1_pcode or "")
+    if any(c.upper().startswith("SY") for c in codes) or (not place.pcode and not place.admin1):
         return SYRIA
     admin1 = place.admin1 or ""
     if admin1 and any(same_name(admin1, g) for g in (*governorates, *_GOVERNORATE_SPELLINGS)):

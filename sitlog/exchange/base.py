@@ -299,8 +299,10 @@ class ImportResult:
         if c.adjusted:
             text += f", {c.adjusted} adjusted (published figures that disagree, kept as published)"
         extra = []
-        if c.places:
-            extra.append(f"{c.places} new place{'s' if c.places != 1 else ''}")
+        if c.linked_places or c.places:
+            places = f"{c.linked_places} place{'s' if c.linked_places != 1 else ''} linked"
+            new = f"{c.places} new place{'s' if c.places != 1 else ''}"
+            extra.append(f"{places}, {new}, {c.ambiguous_places} ambiguous")
         if c.actors:
             extra.append(f"{c.actors} new actor{'s' if c.actors != 1 else ''}")
         if c.merged:

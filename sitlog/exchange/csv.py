@@ -360,8 +360,10 @@ class CsvConverter:
             if same is not None and same.name == spec.name:
                 place = same
             else:
-                place, created = find_or_add_place(self.store, spec, "import", self.req.now)
-                self.counts.places += created
+                place, how = find_or_add_place(self.store, spec, "import", self.req.now)
+                self.counts.places += how == "created"
+                self.counts.linked_places += how != "created"
+                self.counts.ambiguous_places += how == "ambiguous"
             self._places[key] = place
         return place
 

@@ -62,23 +62,42 @@ class ForeignConverter:
         self.ignored: dict[str, int] = {}
         self._places: dict[ForeignPlace, Place] = {}
         self._actors: dict[str, tuple[int, str]] = {}
+        self._linked: set[int] = set()
 
     def place(self, spec: ForeignPlace) -> Place:
-        """The local place a row's location names (matched through the gazetteer, else created)."""
+        """The local place a row's location names (linked through the gazetteer, else created)."""
         place = self._places.get(spec)
         if place is None:
-            place, created = find_or_add_place(self.store, spec, self.SOURCE, self.req.now)
+            place, how = find_or_add_place(self.store, spec, self.SOURCE, self.req.now)
             self._places[spec] = place
-            self.counts.places += created
+            if how == "created":
+                self.counts.places += 1
+            elif place.id not in self._linked:
+                self._linked.add(place.id)
+                self.counts.linked_places += 1
+            if how == "ambiguous":
+                self.counts.ambiguous_places += 1
         return place
 
     def actor(self, name: str, kind: ActorType, ids: dict[str, int]) -> str:
-        """The canonical name of the actor ``name`` denotes (created as ``kind`` if new); its id goes in ``ids``."""
+        """The canonical name of the actor ``name`` denotes (created as ``kind`` if new); its id goes in ``ids``.
+
+        A side naming several groups (UCDP: ``Ahrar al-Sham, FSA, HTS``) is a coalition: an actor of that
+        name (type other) whose members are the groups, each resolved or created as ``kind``.
+        """
         known = self._actors.get(name)
         if known is None:
-            aid, canonical, created = find_or_add_actor(self.store, name, kind, self.req.now)
+            parts = [p.strip() for p in name.split(",")]
+            coalition = len(parts) > 1 and all(len(p) > 1 for p in parts)
+            aid, canonical, created = find_or_add_actor(
+                self.store, name, ActorType.OTHER if coalition else kind, self.req.now
+            )
             known = self._actors[name] = (aid, canonical)
             self.counts.actors += created
+            if coalition:
+                members = [self.actor(part, kind, {}) for part in parts]
+                self.store.actors.set_members(aid, [self._actors[p][0] for p in parts])
+                del members
         ids[known[1]] = known[0]
         return known[1]
 

@@ -400,6 +400,7 @@ def apply_undo(store: Store, plan: UndoPlan, operator: str, now: datetime) -> st
     for revert in plan.reverts:
         number = next_revision(store, revert.current.id)
         store.events.insert_revision(revert.restored.with_changes(revision=number), changeset)
+    store.places.revert_changes(plan.target.id)  # a `places merge`: names and the merged mark go back
     return changeset
 
 

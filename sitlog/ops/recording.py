@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sitlog.domain.model import (
-    CREDIBILITY,
-    RELIABILITY,
+    ActorType,
     ControlStatus,
     Distance,
     Event,
@@ -33,10 +30,10 @@ from sitlog.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
     from sitlog.domain.gazetteer import Match
-    from sitlog.ops.session import Session
-    from sitlog.store import EventFilter, Store
+    from sitlog.store import Store
 
 SIDE_WORDS = ("civilians", "unknown")
+T = TypeVar("T")
 
 
 @dataclass
@@ -58,6 +55,11 @@ class LogRequest:
     new_place: bool = False
     as_json: bool = False
     corroborates: str | None = None  # an event id (or prefix): add this report to it instead of a new event
+    new_place_admin1: str | None = None  # for the place --new-place creates
+    new_place_lat: float | None = None
+    new_place_lon: float | None = None
+    new_actor: bool = False  # create every unknown actor named
+    actor_type: str | None = None  # their type (default other)
 
 
 @dataclass
@@ -92,8 +94,18 @@ def _resolved(notes: list[str], typed: str, match: Match[Any], name: str, canoni
         notes.append(f"{typed!r} → {canonical}")
 
 
-def resolve_or_create_place(store: Store, text: str, create: bool, now: datetime, notes: list[str]) -> Place:
-    """The place ``text`` names; with ``create``, a new place when nothing matches (never on ambiguity)."""
+def resolve_or_create_place(
+    store: Store,
+    text: str,
+    create: bool,
+    now: datetime,
+    notes: list[str],
+    admin1: str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+) -> Place:
+    """The place ``text`` names; with ``create``, a new place when nothing matches (never on ambiguity),
+    in ``admin1`` (else the ``NAME, ADMIN`` qualifier) at ``lat``/``lon`` when given."""
     from sitlog.domain.gazetteer import split_qualified
 
     try:
@@ -101,18 +113,51 @@ def resolve_or_create_place(store: Store, text: str, create: bool, now: datetime
     except InvalidInput as exc:
         if not create or "ambiguous" in exc.message or " in " in exc.message and "no place" in exc.message:
             raise
-        name, admin1 = split_qualified(text)
-        place = store.places.add(name, admin1=admin1, source="operator (--new-place)", now=now)
+        name, qualifier = split_qualified(text)
+        check_coordinates(lat, lon)
+        place = store.places.add(
+            name, admin1=admin1 or qualifier, lat=lat, lon=lon, source="operator (--new-place)", now=now
+        )
         notes.append(f"new place {place.label()}")
         return place
     _resolved(notes, text, match, match.item.name, match.item.label())
     return match.item
 
 
-def _actor(store: Store, text: str, notes: list[str]) -> str:
-    match = store.actors.resolve(text)
+def _actor(
+    store: Store, text: str, notes: list[str], create: ActorType | None = None, now: datetime | None = None
+) -> str:
+    try:
+        match = store.actors.resolve(text)
+    except InvalidInput as exc:
+        if create is None or now is None or not exc.message.startswith("unknown actor"):
+            raise
+        actor = store.actors.add(text.strip(), type=create, now=now)
+        notes.append(f"new actor {actor.name} ({actor.type.value})")
+        return actor.name
     _resolved(notes, text, match, match.item.name, match.item.name)
     return match.item.name
+
+
+class NameErrors:
+    """Collects the name errors of one command, so it reports all its unresolved names at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[InvalidInput | NotFound] = []
+
+    def attempt(self, fn: Callable[[], T]) -> T | None:
+        try:
+            return fn()
+        except (InvalidInput, NotFound) as exc:
+            self.errors.append(exc)
+            return None
+
+    def check(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            kind = InvalidInput if any(isinstance(e, InvalidInput) for e in self.errors) else NotFound
+            raise kind("; ".join(e.message for e in self.errors))
 
 
 def build_event(store: Store, req: LogRequest, when: When, now: datetime, notes: list[str]) -> Event:
@@ -128,25 +173,38 @@ def build_event(store: Store, req: LogRequest, when: When, now: datetime, notes:
     relation = parse_enum(Relation, f["relation"], "relation") if f.get("relation") else None
     distance = Distance.parse(f["distance"]) if f.get("distance") is not None else None
     _check_required(kind, f, quantities, status)
-    place = resolve_or_create_place(store, req.place, req.new_place, now, notes)
+    new_type = parse_enum(ActorType, req.actor_type or "other", "--actor-type") if req.new_actor else None
+    errors = NameErrors()
+    found = errors.attempt(
+        lambda: resolve_or_create_place(
+            store, req.place, req.new_place, now, notes, req.new_place_admin1, req.new_place_lat, req.new_place_lon
+        )
+    )
+
+    def actor(text: str) -> str:
+        return errors.attempt(lambda: _actor(store, text, notes, new_type, now)) or ""
+
     actors: tuple[str, ...] = ()
     against: tuple[str, ...] = ()
     side = None
     to_place: Place | None = None
-    from_actor = _actor(store, f["from"], notes) if kind is Kind.CONTROL and f.get("from") else None
+    from_actor = actor(f["from"]) if kind is Kind.CONTROL and f.get("from") else None
     if kind in (Kind.CONTROL, Kind.STRIKE, Kind.ADVANCE):
-        actors = (_actor(store, f["by"], notes),) if f.get("by") else ()
-        against = tuple(dict.fromkeys(_actor(store, a, notes) for a in f.get("against") or []))
+        actors = (actor(f["by"]),) if f.get("by") else ()
+        against = tuple(dict.fromkeys(actor(a) for a in f.get("against") or []))
     elif kind is Kind.CLASH:
-        actors = tuple(dict.fromkeys(_actor(store, a, notes) for a in f["actors"]))
+        actors = tuple(dict.fromkeys(actor(a) for a in f["actors"]))
     elif kind is Kind.CASUALTIES and f.get("side"):
         if f["side"].strip().lower() in SIDE_WORDS:
             side = f["side"].strip().lower()
         else:
-            side = _actor(store, f["side"], notes)
+            side = actor(f["side"])
             actors = (side,)
     elif kind is Kind.DISPLACEMENT and f.get("to"):
-        to_place = resolve_or_create_place(store, f["to"], req.new_place, now, notes)
+        to_place = errors.attempt(lambda: resolve_or_create_place(store, f["to"], req.new_place, now, notes))
+    errors.check()
+    place = found
+    assert place is not None
     event = Event(
         id=parse_client_id(req.event_id) if req.event_id else new_event_id(now),
         kind=kind,
@@ -304,149 +362,3 @@ def corroborate(
     checked = parse_grade(grade) if grade is not None else None
     with store.transaction():
         return _add_source(store, _corroborated(store, event_id), SourceRef(text, checked, operator, now), now)
-
-
-def event_filter(
-    store: Store,
-    sess: Session,
-    place: str | None,
-    actor: str | None,
-    kind: str | None,
-    since: str | None,
-    until: str | None,
-    limit: int | None,
-    include_retracted: bool = False,
-    known_at: str | None = None,
-    min_sources: int | None = None,
-    overlapping: bool = False,
-    more: EventQuery | None = None,
-) -> EventFilter:
-    """The shared report filters, names resolved (an unknown place or actor is exit 4).
-
-    ``overlapping``: a ``since`` bound also lets through windows that began earlier and end on or after it.
-    """
-    from sitlog.domain.timeparse import since_instant, until_instant
-    from sitlog.store import EventFilter
-
-    more = more or EventQuery()
-    return EventFilter(
-        place_id=store.places.resolve(place, NotFound).item.id if place else None,
-        actor_id=store.actors.resolve(actor, NotFound).item.id if actor else None,
-        kind=parse_enum(Kind, kind, "--kind") if kind else None,
-        since=since_instant(sess.when(since), sess.tz) if since else None,
-        until=until_instant(sess.when(until), sess.tz) if until else None,
-        limit=limit,
-        include_retracted=include_retracted,
-        known_at=sess.known_at(known_at),
-        tz=sess.tz,
-        min_sources=min_sources,
-        overlapping=overlapping,
-        tags=tuple(t.strip() for t in more.tags if t.strip()),
-        source=more.source.strip() if more.source and more.source.strip() else None,
-        grade=_grade_pattern(more.grade) if more.grade else None,
-        min_grade=parse_grade(more.min_grade) if more.min_grade else None,
-        operator=more.operator.strip() if more.operator else None,
-        claimed=more.claimed,
-        recorded_since=since_instant(sess.when(more.recorded_since), sess.tz) if more.recorded_since else None,
-        recorded_until=until_instant(sess.when(more.recorded_until), sess.tz) if more.recorded_until else None,
-        sort=_sort_key(more.sort),
-        descending=more.descending,
-    )
-
-
-@dataclass(frozen=True)
-class EventQuery:
-    """The listing options beyond place/actor/kind/time (issue 13): tags, source, grade, who, claims, order."""
-
-    tags: tuple[str, ...] = ()
-    source: str | None = None
-    grade: str | None = None
-    min_grade: str | None = None
-    operator: str | None = None
-    claimed: bool | None = None
-    recorded_since: str | None = None
-    recorded_until: str | None = None
-    sort: str | None = None
-    descending: bool = False
-
-
-SORT_FIELDS = ("at", "recorded", "place", "kind", "grade", "id")
-
-
-def _sort_key(text: str | None) -> str:
-    key = (text or "at").strip().lower()
-    key = "recorded" if key == "recorded_at" else key
-    if key not in SORT_FIELDS:
-        raise InvalidInput(f"--sort must be one of {', '.join(SORT_FIELDS)}, not {text!r}")
-    return key
-
-
-def _grade_pattern(text: str) -> str:
-    """``--grade``: a whole grade (B2), a reliability (B) or a credibility (2)."""
-    grade = text.strip().upper()
-    if len(grade) == 1 and (grade in RELIABILITY or grade in CREDIBILITY):
-        return grade
-    return parse_grade(grade)
-
-
-_PLACE_KEYS = ("name", "aliases", "admin1", "admin2", "admin3", "pcode", "lat", "lon")
-
-
-def import_places(store: Store, path: Path, now: datetime) -> int:
-    """Add the places of a CSV (aliases ``;``-separated) or JSONL file in one transaction."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"cannot read {path}: {exc}") from None
-    if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
-        rows = []
-        for n, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                try:
-                    rows.append((n, json.loads(line)))
-                except json.JSONDecodeError as exc:
-                    raise InvalidInput(f"{path} line {n}: not JSON ({exc.msg})") from None
-    else:
-        rows = [(n + 1, row) for n, row in enumerate(csv.DictReader(text.splitlines()), 1)]
-    with store.transaction():
-        for n, row in rows:
-            try:
-                _import_place(store, row, now)
-            except InvalidInput as exc:
-                raise InvalidInput(f"{path} line {n}: {exc.message}") from None
-    return len(rows)
-
-
-def _import_place(store: Store, row: dict[str, Any], now: datetime) -> None:
-    if not isinstance(row, dict) or not str(row.get("name") or "").strip():
-        raise InvalidInput("a place needs a name")
-    aliases = row.get("aliases") or []
-    if isinstance(aliases, str):
-        aliases = [a.strip() for a in aliases.split(";") if a.strip()]
-
-    def number(key: str) -> float | None:
-        value = row.get(key)
-        if value in (None, ""):
-            return None
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise InvalidInput(f"{key} {value!r} is not a number") from None
-
-    lat, lon = number("lat"), number("lon")
-    check_coordinates(lat, lon)
-    unknown = set(row) - set(_PLACE_KEYS)
-    if unknown:
-        raise InvalidInput(f"unknown column(s): {', '.join(sorted(unknown))}")
-    store.places.add(
-        str(row["name"]),
-        aliases,
-        row.get("admin1") or None,
-        row.get("admin2") or None,
-        row.get("admin3") or None,
-        row.get("pcode") or None,
-        lat,
-        lon,
-        "import",
-        now=now,
-    )

@@ -104,9 +104,17 @@ def places_report(places: list[Place]) -> Report:
     return Report([p.to_json() for p in places], [Table(columns, rows)])
 
 
+def places_near_report(rows: list[tuple[Place, float]]) -> Report:
+    """``places near``: the place objects plus ``distance_km``, nearest first."""
+    table = [[f"{d:.1f}", p.name, p.admin1, p.admin2, p.pcode, f"{p.lat:.4f}", f"{p.lon:.4f}"] for p, d in rows]
+    columns = ("km", "name", "admin1", "admin2", "pcode", "lat", "lon")
+    return Report([{**p.to_json(), "distance_km": d} for p, d in rows], [Table(columns, table)])
+
+
 def actors_report(actors: list[Actor]) -> Report:
-    rows = [[a.id, a.name, "; ".join(a.aliases), a.type.value, a.parent, a.side] for a in actors]
-    return Report([a.to_json() for a in actors], [Table(("id", "name", "aliases", "type", "parent", "side"), rows)])
+    rows = [[a.id, a.name, "; ".join(a.aliases), a.type.value, a.parent, a.side, "; ".join(a.members)] for a in actors]
+    columns = ("id", "name", "aliases", "type", "parent", "side", "members")
+    return Report([a.to_json() for a in actors], [Table(columns, rows)])
 
 
 # --- corrections: show, revision diffs, undo plans (issue 4) ---------------------------------------

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sitlog.domain import gazetteer
 from sitlog.domain.model import ActorType, Place, new_event_id, utc_key
 from sitlog.errors import InvalidInput
+from sitlog.store.names import lookup
 from sitlog.store.rows import (
     BODY_COLUMNS,
     CORE,
@@ -116,11 +117,14 @@ def import_place_record(store: Store, rec: dict[str, Any], taken: Collection[int
             pick = ranked[0]
             local, how = pick.id, "matched"
         else:
+            scheme = rec.get("pcode_scheme") or ("ocha" if units[3] else None)
             cur = store.conn.execute(
                 "INSERT INTO places (id, name, admin1, admin2, admin3, pcode, pcode_scheme, lat, lon, source, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (_free_id(store, "places", rec.get("id")), name, *units, "ocha" if units[3] else None,
-                 rec.get("lat"), rec.get("lon"), rec.get("source"), rec.get("created_at") or "1970-01-01T00:00:00Z"),
+                "created_at, admin1_pcode, admin2_pcode, admin3_pcode) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (_free_id(store, "places", rec.get("id")), name, *units, scheme, rec.get("lat"), rec.get("lon"),
+                 rec.get("source"), rec.get("created_at") or "1970-01-01T00:00:00Z", rec.get("admin1_pcode"),
+                 rec.get("admin2_pcode"), rec.get("admin3_pcode")),
             )  # fmt: skip
             local, how = int(cur.lastrowid or 0), "created"
     _add_names(store, "place_names", "place_id", local, [name, *aliases])
@@ -194,45 +198,49 @@ class ForeignPlace:
     lon: float | None = None
 
 
-def find_or_add_place(store: Store, spec: ForeignPlace, source: str, now: datetime) -> tuple[Place, bool]:
-    """The place a foreign row names, matched through the gazetteer, else created: (place, created).
+def find_or_add_place(store: Store, spec: ForeignPlace, source: str, now: datetime) -> tuple[Place, str]:
+    """The place a foreign row names: (place, ``linked``/``ambiguous``/``created``).
 
-    Candidates share a spelling of the name (key, then skeleton); admin1/admin2 must agree where
-    both are known; of several, the one nearest the row's coordinates, else the oldest.
+    The row's admin names are normalised to OCHA's units (``Idlib governorate`` → Idleb, SY07).
+    Candidates share a spelling of the name (key, else sound key), lie in the same governorate (and
+    district, when both are known) and, when both have coordinates, within ``SAME_PLACE_KM`` km of
+    the row's point: one candidate is ``linked``; several are ``ambiguous`` (the nearest is taken,
+    and counted); none: a new place with the row's coordinates and normalised admin units.
     """
-    ids = [
-        r[0]
-        for r in store.conn.execute(
-            "SELECT DISTINCT place_id FROM place_names WHERE key = ? ORDER BY place_id",
-            (gazetteer.name_key(spec.name),),
-        )
-    ]
-    skeleton = gazetteer.skeleton(spec.name)
-    if not ids and len(skeleton.replace(" ", "")) >= 3:
-        ids = [
-            r[0]
-            for r in store.conn.execute(
-                "SELECT DISTINCT place_id FROM place_names WHERE skeleton = ? ORDER BY place_id", (skeleton,)
-            )
+    units = store.places.admin_units(spec.admin1, spec.admin2, spec.admin3)
+    one, two = units[1], units[2]
+    matching, _loose = lookup(store.conn, "place_names", "place_id", spec.name)
+    places = [store.places.get(pid) for pid in dict.fromkeys(pid for pid, _ in matching)]
+    places = [p for p in places if store.places.merged_into(p) is None]
+    if one is not None:
+        places = [p for p in places if (p.admin1_pcode == one[0]) if p.admin1_pcode] + [
+            p for p in places if not p.admin1_pcode and _compatible(p.admin1, one[1])
         ]
-    places = [store.places.get(pid) for pid in ids]
-    places = [p for p in places if _compatible(p.admin1, spec.admin1) and _compatible(p.admin2, spec.admin2)]
+    else:
+        places = [p for p in places if _compatible(p.admin1, spec.admin1)]
+    if two is not None:
+        places = [p for p in places if not p.admin2_pcode or p.admin2_pcode == two[0]]
     if spec.pcode:
         places = [p for p in places if not p.pcode or p.pcode == spec.pcode] or places
-    if len(places) > 1 and spec.lat is not None and spec.lon is not None:
+    if spec.lat is not None and spec.lon is not None:
         lat, lon = spec.lat, spec.lon
 
-        def distance(place: Place) -> float:  # in degrees: enough to pick the nearest homonym
-            return (float(place.lat or 0) - lat) ** 2 + (float(place.lon or 0) - lon) ** 2
+        def km(place: Place) -> float:
+            if place.lat is None or place.lon is None:
+                return 0.0  # nothing to tell it apart by
+            return gazetteer.km_between(lat, lon, place.lat, place.lon)
 
-        located = [p for p in places if p.lat is not None and p.lon is not None]
-        places = sorted(located, key=distance) or places
+        places = sorted((p for p in places if km(p) <= gazetteer.SAME_PLACE_KM), key=km)
+    if len(places) == 1:
+        return places[0], "linked"
     if places:
-        return places[0], False
+        return places[0], "ambiguous"
+    given = (spec.admin1, spec.admin2, spec.admin3)
+    a1, a2, a3 = (unit[1] if unit else typed for unit, typed in zip(units.values(), given, strict=True))
     place = store.places.add(
-        spec.name, (), spec.admin1, spec.admin2, spec.admin3, spec.pcode, spec.lat, spec.lon, source, now=now
+        spec.name, (), a1, a2, a3, spec.pcode, spec.lat, spec.lon, source, now=now, homonym_ok=True
     )
-    return place, True
+    return place, "created"
 
 
 # --- batched writes ---------------------------------------------------------------------------------
@@ -273,6 +281,8 @@ class ImportCounts:
     actors: int = 0  # created
     merged: int = 0  # events given a merge revision (older revisions arrived after a newer one)
     adjusted: int = 0  # foreign rows imported with figures that disagree as published (UCDP low/best/high)
+    linked_places: int = 0  # distinct existing places foreign place names were linked to
+    ambiguous_places: int = 0  # foreign places that matched several (the nearest was taken)
 
     def to_json(self) -> dict[str, int]:
         return {
@@ -284,6 +294,8 @@ class ImportCounts:
             "new_actors": self.actors,
             "merged": self.merged,
             "adjusted": self.adjusted,
+            "linked_places": self.linked_places,
+            "ambiguous_places": self.ambiguous_places,
         }
 
 

@@ -63,6 +63,8 @@ class EventFilter:
     recorded_until: datetime | None = None  # exclusive
     sort: str = "at"  # one of SORT_KEYS
     descending: bool = False
+    actor_ids: frozenset[int] | None = None  # any of these actors (an actor's family and coalitions)
+    place_ids: frozenset[int] | None = None  # at any of these places (``--near``)
 
 
 def quantity_text(low: int, high: int | None, text: str, best: int | None = None) -> str:
@@ -375,6 +377,14 @@ class Events:
         ).fetchone()
         return self.from_row(row) if row else None
 
+    def at_place(self, place_id: int) -> list[Event]:
+        """Head revisions (retracted ones too) of the events at a place or displaced to it."""
+        rows = self.conn.execute(
+            f"{EVENT_SELECT} JOIN events e ON e.seq = r.seq WHERE e.place_id = ? OR r.to_place_id = ? ORDER BY e.seq",
+            (place_id, place_id),
+        )
+        return [self.from_row(r) for r in rows]
+
     def revisions_of(self, event_id: str) -> list[Event]:
         rows = self.conn.execute(f"{EVENT_SELECT} WHERE r.event_id = ? ORDER BY r.revision", (event_id,))
         return [self.from_row(r) for r in rows]
@@ -405,6 +415,9 @@ class Events:
         if flt.min_sources is not None and flt.min_sources > 1:
             where.append("e.n_sources >= ?")
             params.append(flt.min_sources)
+        if flt.place_ids is not None:
+            where.append(f"e.place_id IN ({', '.join('?' * len(flt.place_ids))})")
+            params.extend(sorted(flt.place_ids))
         if flt.kind is not None:
             where.append("e.kind = ?")
             params.append(flt.kind.value)
@@ -429,6 +442,15 @@ class Events:
                 "AND value = ?))"
             )
             params.extend([flt.actor_id, flt.actor_id, flt.actor_id])
+        if flt.actor_ids is not None:
+            marks = ", ".join("?" * len(flt.actor_ids))
+            where.append(
+                f"(EXISTS (SELECT 1 FROM json_each(r.actor_ids) WHERE value IN ({marks})) "
+                f"OR EXISTS (SELECT 1 FROM json_each(r.against_ids) WHERE value IN ({marks})) "
+                f"OR r.sides IS NOT NULL AND EXISTS (SELECT 1 FROM json_tree(r.sides) WHERE type = 'integer' "
+                f"AND value IN ({marks})))"
+            )
+            params.extend(sorted(flt.actor_ids) * 3)
         for tag in flt.tags:
             where.append("EXISTS (SELECT 1 FROM json_each(r.tags) WHERE value = ?)")
             params.append(tag)

@@ -84,12 +84,17 @@ def place_records(store: Store, ids: Sequence[int] | None) -> Iterator[dict[str,
     for pid, name in store.conn.execute("SELECT place_id, name FROM place_names ORDER BY rowid"):
         names.setdefault(pid, []).append(name)
     wanted = None if ids is None else set(ids)
-    sql = "SELECT id, name, admin1, admin2, admin3, pcode, lat, lon, source, created_at FROM places ORDER BY id"
+    # A merged place travels only when a revision still refers to it (its events moved in later revisions).
+    sql = (
+        "SELECT id, name, admin1, admin2, admin3, pcode, lat, lon, source, created_at, pcode_scheme, admin1_pcode, "
+        "admin2_pcode, admin3_pcode FROM places WHERE merged_into IS NULL OR id IN (SELECT place_id FROM revisions) "
+        "OR id IN (SELECT to_place_id FROM revisions) ORDER BY id"
+    )
     for row in store.conn.execute(sql):
         if wanted is not None and row[0] not in wanted:
             continue
         aliases = tuple(n for n in names.get(row[0], []) if n != row[1])
-        place = Place(row[0], row[1], aliases, row[2], row[3], row[4], row[5], row[6], row[7], row[8])
+        place = Place(row[0], row[1], aliases, *row[2:9], *row[10:14])
         yield {**place.to_json(), "created_at": row[9]}
 
 

@@ -1,4 +1,4 @@
-"""Name lookup shared by places and actors: every name is stored with its spelling key and skeleton."""
+"""Name lookup shared by places and actors: every name is stored with its spelling key and sound key."""
 
 from __future__ import annotations
 
@@ -9,15 +9,19 @@ from sitlog.errors import InvalidInput
 
 
 def names_matching(conn: sqlite3.Connection, table: str, owner: str, name: str) -> list[tuple[int, str]]:
-    """(owner id, stored name) whose key equals the name's key, else whose skeleton does."""
+    """(owner id, stored name) whose key equals the name's key, else whose sound key does (column ``skeleton``)."""
+    return lookup(conn, table, owner, name)[0]
+
+
+def lookup(conn: sqlite3.Connection, table: str, owner: str, name: str) -> tuple[list[tuple[int, str]], bool]:
+    """``names_matching`` and whether the matches are by sound key only (a variant spelling, not the name)."""
     key = gazetteer.name_key(name)
     rows = conn.execute(f"SELECT {owner}, name FROM {table} WHERE key = ?", (key,)).fetchall()
-    if not rows:
-        skel = gazetteer.skeleton(name)
-        if len(skel.replace(" ", "")) >= 3:
-            rows = conn.execute(f"SELECT {owner}, name FROM {table} WHERE skeleton = ?", (skel,)).fetchall()
-            rows = [r for r in rows if gazetteer.close_in_length(name, r[1])]
-    return [(r[0], r[1]) for r in rows]
+    if rows or not gazetteer.sound_matches(name):
+        return [(r[0], r[1]) for r in rows], False
+    sound = gazetteer.sound_key(name)
+    rows = conn.execute(f"SELECT {owner}, name FROM {table} WHERE skeleton = ?", (sound,)).fetchall()
+    return [(r[0], r[1]) for r in rows], True
 
 
 def all_names(conn: sqlite3.Connection, table: str) -> list[str]:

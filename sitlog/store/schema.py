@@ -226,6 +226,65 @@ def m005_estimates_and_windows(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m006_gazetteer(db: sqlite_utils.Database) -> None:
+    """Admin P-codes and merges on places, governorate spellings, coalition members, undoable gazetteer
+    edits; the ``skeleton`` columns are refilled with ``sound_key`` (the rule of issue 10)."""
+    db.executescript(
+        """
+        ALTER TABLE places ADD COLUMN admin1_pcode TEXT;
+        ALTER TABLE places ADD COLUMN admin2_pcode TEXT;
+        ALTER TABLE places ADD COLUMN admin3_pcode TEXT;
+        ALTER TABLE places ADD COLUMN merged_into INTEGER REFERENCES places(id);
+        CREATE INDEX places_lat_lon ON places(lat, lon) WHERE lat IS NOT NULL;
+        CREATE INDEX places_pcode ON places(pcode) WHERE pcode IS NOT NULL;
+        -- Every spelling of an admin unit's name (OCHA en/ar, UCDP, ACLED, GeoNames): admin1 normalisation.
+        CREATE TABLE admin_names (
+            pcode TEXT NOT NULL REFERENCES admin_units(pcode),
+            name TEXT NOT NULL,
+            key TEXT NOT NULL,
+            UNIQUE (pcode, name)
+        );
+        CREATE INDEX admin_names_key ON admin_names(key);
+        -- A coalition (an imported UCDP side naming several groups) and its member actors.
+        CREATE TABLE actor_members (
+            coalition_id INTEGER NOT NULL REFERENCES actors(id),
+            member_id INTEGER NOT NULL REFERENCES actors(id),
+            PRIMARY KEY (coalition_id, member_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX actor_members_member ON actor_members(member_id);
+        -- Row images of gazetteer edits (places merge/set) by change set: what undo puts back.
+        CREATE TABLE gazetteer_changes (
+            seq INTEGER PRIMARY KEY,
+            changeset TEXT NOT NULL REFERENCES changesets(id),
+            tbl TEXT NOT NULL,
+            row_id INTEGER NOT NULL,
+            before TEXT,
+            after TEXT
+        );
+        CREATE INDEX gazetteer_changes_changeset ON gazetteer_changes(changeset);
+        """
+    )
+    from sitlog.store.pack import fill_admin_names, refill_sound_keys
+
+    refill_sound_keys(db.conn)
+    fill_admin_names(db.conn)
+
+
+@MIGRATIONS()
+def m007_village_pack(db: sqlite_utils.Database) -> None:
+    from sitlog.store.pack import load_village_pack
+
+    load_village_pack(db.conn)
+
+
+@MIGRATIONS()
+def m008_actor_pack(db: sqlite_utils.Database) -> None:
+    from sitlog.store.pack import load_actor_pack
+
+    load_actor_pack(db.conn)
+
+
 SCHEMA_VERSION = len(MIGRATIONS.functions)
 SQLITE_VERSION = sqlite3.sqlite_version
 
