@@ -28,6 +28,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def create_database(path: Path) -> None:
+    """A new, migrated sitlog database (read commands refuse a missing one; the pack load is not timed)."""
+    code = f"from pathlib import Path; from sitlog.store import Store; Store(Path({str(path)!r})).close()"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def independent(path: Path) -> tuple[int, int, dict[int, dict[str, list[int]]]]:
     """(rows, disagreeing rows, {year: {"inside": [low, best, high], "windowed": [...]}}) from the CSV alone."""
     years: dict[int, dict[str, list[int]]] = defaultdict(lambda: {"inside": [0, 0, 0], "windowed": [0, 0, 0]})
@@ -64,7 +70,7 @@ def main() -> None:
     db.unlink(missing_ok=True)
     env = dict(os.environ, SITLOG_DB=str(db), SITLOG_TZ="UTC", SITLOG_NOW="2030-01-01T00:00:00Z")
     sitlog = [sys.executable, "-m", "sitlog"]
-    subprocess.run([*sitlog, "events", "--limit", "0"], env=env, check=True, stdout=subprocess.DEVNULL)
+    create_database(db)  # migrated before the clock starts: the import alone is timed
     start = time.perf_counter()
     run = subprocess.run([*sitlog, "import", str(path), "--format", "ucdp", "--json"], env=env, capture_output=True,
                          text=True, check=True)  # fmt: skip
