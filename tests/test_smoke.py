@@ -51,7 +51,7 @@ def test_a_logging_session_in_real_processes(sitlog_proc: Callable[..., Run], db
         assert run.stdout == ""  # data only on request; receipts and notes on stderr
     csv_out = sitlog_proc("events", "--since", "2024-11-27", "--format", "csv")
     lines = csv_out.stdout.splitlines()
-    assert lines[0] == "id,at,kind,place,what,claimed,grade,source,note"
+    assert lines[0] == "id,at,kind,place,what,claimed,grade,source,note,handle"
     assert [line.split(",")[2:4] for line in lines[1:]] == [
         ["control", "Kafr Basin"],
         ["strike", "Idlib"],

@@ -103,6 +103,7 @@ def _common(
 
 
 def _log(ctx: typer.Context, kind: str, place: str, common: dict[str, Any], fields: dict[str, Any]) -> None:
+    from sitlog.ops.handles import with_handle
     from sitlog.ops.recording import LogRequest, record
     from sitlog.render.events import log_receipt
     from sitlog.render.output import dumps, message
@@ -110,9 +111,10 @@ def _log(ctx: typer.Context, kind: str, place: str, common: dict[str, Any], fiel
     sess = session(ctx)
     request = LogRequest(kind=kind, place=place, fields=fields, **common)
     result = record(sess.store(), request, sess.when(common["at"]), sess.now)
-    message(log_receipt(result.event, result.notes, result.created, sess.tz))
+    event = with_handle(sess.store(), result.event)
+    message(log_receipt(event, result.notes, result.created, sess.tz))
     if common["as_json"]:
-        sys.stdout.write(dumps(result.event.to_json(sess.tz)) + "\n")
+        sys.stdout.write(dumps(event.to_json(sess.tz)) + "\n")
 
 
 @log_app.command("control")

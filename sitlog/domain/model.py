@@ -369,6 +369,7 @@ class Event:
     retracted: bool = False
     reason: str | None = None
     duplicate_of: str | None = None
+    handle: str | None = None  # the short handle the store gave it (None until stored)
 
     @property
     def holder(self) -> str | None:
@@ -377,7 +378,7 @@ class Event:
     def content(self) -> dict[str, Any]:
         """What the reporter said, without bookkeeping: used to tell an idempotent retry from a conflict."""
         data = self.to_json(timezone.utc)
-        for key in ("operator", "recorded_at", "revision", "retracted", "reason", "duplicate_of", "place"):
+        for key in ("operator", "recorded_at", "revision", "retracted", "reason", "duplicate_of", "place", "handle"):
             data.pop(key, None)
         return data
 
@@ -434,6 +435,8 @@ class Event:
             data["reason"] = self.reason
         if self.duplicate_of is not None:
             data["duplicate_of"] = self.duplicate_of
+        if self.handle is not None:
+            data["handle"] = self.handle
         return data
 
 
