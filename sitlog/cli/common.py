@@ -81,12 +81,65 @@ def show(report: Report, fmt: str | None, as_json: bool) -> None:
     emit(report, output_format(fmt, as_json))
 
 
+# typer's own click, reached without importing click (STYLE.md): the base of its parse errors.
+_ClickException: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_ClickUsageError: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+GLOBAL_OPTIONS = ("--db", "--tz")  # root options also accepted after the subcommand
+
+
+def hoist_global_options(args: list[str], takes: Any = None) -> list[str]:
+    """``sitlog log control X --db a.db`` → ``sitlog --db a.db log control X``: the global options (and
+    their values) move in front of the subcommand; ``--`` ends the search. Exit 2 (a usage error, as
+    click reports them) for a global option without its value."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    seen_command = False
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        name, eq, value = arg.partition("=")
+        if seen_command and name in GLOBAL_OPTIONS and not (takes and takes(name)):
+            if eq:
+                front.append(arg)
+            elif i + 1 < len(args) and not args[i + 1].startswith("--"):
+                front.extend([arg, args[i + 1]])
+                i += 1
+            else:
+                raise _ClickUsageError(f"{name} needs a value ({name} goes before or after the command)")
+        else:
+            if not arg.startswith("-"):
+                seen_command = True
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
 class SitlogGroup(TyperGroup):
     """The only exit point for errors: a SitlogError becomes ``Error: …`` on stderr and its exit code."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if ctx.parent is None:
+            args = hoist_global_options(args, lambda opt: self._command_takes(args, opt))
+        return super().parse_args(ctx, args)
+
+    def _command_takes(self, args: list[str], option: str) -> bool:
+        """Whether the subcommand ``args`` name has an option of its own spelled ``option`` (``demo --db``)."""
+        command: Any = self
+        for word in args:
+            sub = getattr(command, "commands", {}).get(word)
+            if sub is not None:
+                command = sub
+        return command is not self and any(option in p.opts for p in command.params)
+
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            if isinstance(ctx.obj, Session) and ctx.parent is None and ctx.obj.warnings:
+                sys.stderr.write("".join(f"Warning: {w}\n" for w in ctx.obj.warnings))
+            return result
         except SitlogError as exc:
             from sitlog.render.output import message
 
