@@ -68,6 +68,8 @@ def test_console_script_is_installed(tmp_path: Path, env: dict[str, str]) -> Non
 
 
 def test_no_arguments_prints_help(sitlog_proc: Callable[..., Run]) -> None:
+    # Issue 12: `sitlog` alone prints a short overview (not the whole usage) on stdout and succeeds.
     run = sitlog_proc()
-    assert "Usage:" in run.stdout + run.stderr and "log" in run.stdout + run.stderr
+    assert run.exit_code == 0 and run.stderr == ""
+    assert "sitlog --help" in run.stdout and "sitlog log " in run.stdout
     assert "Traceback" not in run.stderr

@@ -122,7 +122,26 @@ class SitlogGroup(TyperGroup):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if ctx.parent is None:
+            from sitlog.cli.helptext import OVERVIEW, teach
+
+            if not args and not ctx.resilient_parsing:  # `sitlog` alone: a short overview, and success
+                sys.stdout.write(OVERVIEW)
+                ctx.exit(0)
+            teach(self)
             args = hoist_global_options(args, lambda opt: self._command_takes(args, opt))
+            try:
+                return super().parse_args(ctx, args)
+            except _ClickException as exc:
+                name = getattr(exc, "option_name", None)
+                if type(exc).__name__ != "NoSuchOption" or not name:
+                    raise
+                command = next((a for a in args if a in self.commands), "COMMAND")
+                exc.possibilities = None  # type: ignore[attr-defined]
+                exc.message = (  # type: ignore[attr-defined]
+                    f"{name} is not an option of sitlog itself: put it after the command "
+                    f"(sitlog {command} … {name} …); only --db and --tz go anywhere"
+                )
+                raise
         return super().parse_args(ctx, args)
 
     def _command_takes(self, args: list[str], option: str) -> bool:
@@ -133,6 +152,13 @@ class SitlogGroup(TyperGroup):
             if sub is not None:
                 command = sub
         return command is not self and any(option in p.opts for p in command.params)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        if ctx.parent is not None:
+            return super().format_commands(ctx, formatter)
+        from sitlog.cli.helptext import format_panels
+
+        format_panels(self, ctx, formatter)
 
     def invoke(self, ctx: Any) -> Any:
         try:
