@@ -124,7 +124,11 @@ class SitlogGroup(TyperGroup):
         if ctx.parent is None:
             from sitlog.cli.helptext import OVERVIEW, teach
 
-            if not args and not ctx.resilient_parsing:  # `sitlog` alone: a short overview, and success
+            if ctx.resilient_parsing:  # shell completion: values from the database
+                from sitlog.cli.completion import attach
+
+                attach(self)
+            elif not args:  # `sitlog` alone: a short overview, not the whole reference, and success
                 sys.stdout.write(OVERVIEW)
                 ctx.exit(0)
             teach(self)
@@ -179,15 +183,17 @@ class SitlogGroup(TyperGroup):
                 ctx.obj.close()
 
 
-def make_app(help_text: str) -> typer.Typer:
+def make_app(help_text: str, add_completion: bool = False) -> typer.Typer:
     return typer.Typer(
         cls=SitlogGroup,
         help=help_text,
         no_args_is_help=True,
         pretty_exceptions_show_locals=False,
-        add_completion=False,
+        add_completion=add_completion,
         rich_markup_mode=None,
     )
 
 
-app = make_app("sitlog — a situation log for conflict monitoring.")
+# The root alone gets Typer's --install-completion/--show-completion (measured: no start-up cost
+# for `sitlog log …`; see docs/design.md).
+app = make_app("sitlog — a situation log for conflict monitoring.", add_completion=True)
