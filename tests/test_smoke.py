@@ -51,7 +51,7 @@ def test_a_logging_session_in_real_processes(sitlog_proc: Callable[..., Run], db
         assert run.stdout == ""  # data only on request; receipts and notes on stderr
     csv_out = sitlog_proc("events", "--since", "2024-11-27", "--format", "csv")
     lines = csv_out.stdout.splitlines()
-    assert lines[0] == "id,at,kind,place,what,claimed,grade,source,note"
+    assert lines[0] == "id,at,kind,place,what,claimed,grade,source,note,handle"
     assert [line.split(",")[2:4] for line in lines[1:]] == [
         ["control", "Kafr Basin"],
         ["strike", "Idlib"],
@@ -68,6 +68,8 @@ def test_console_script_is_installed(tmp_path: Path, env: dict[str, str]) -> Non
 
 
 def test_no_arguments_prints_help(sitlog_proc: Callable[..., Run]) -> None:
+    # Issue 12: `sitlog` alone prints a short overview (not the whole usage) on stdout and succeeds.
     run = sitlog_proc()
-    assert "Usage:" in run.stdout + run.stderr and "log" in run.stdout + run.stderr
+    assert run.exit_code == 0 and run.stderr == ""
+    assert "sitlog --help" in run.stdout and "sitlog log " in run.stdout
     assert "Traceback" not in run.stderr

@@ -172,6 +172,8 @@ def choose(
     create = (
         " (create it with --new-place or `sitlog places add`)" if what == "place" and missing is InvalidInput else ""
     )
+    if what == "actor" and missing is InvalidInput:
+        create = " (add it with `sitlog actors add NAME --type TYPE`; `sitlog actors list` shows the known ones)"
     raise missing(f"unknown {what} {name!r}{hint}{create}", candidates)
 
 

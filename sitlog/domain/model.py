@@ -364,6 +364,7 @@ class Event:
     distance_km: Distance | None = None  # advance
     direction: str | None = None  # advance: e.g. west
     sources: tuple[SourceRef, ...] = ()  # every report behind the event, the original first; () = just its own
+    handle: str | None = None  # the short handle the store gave it (None until stored)
 
     @property
     def holder(self) -> str | None:
@@ -379,7 +380,8 @@ class Event:
         """What the reporter said, without bookkeeping: used to tell an idempotent retry from a conflict."""
         data = self.to_json(timezone.utc)
         # Sources are bookkeeping too: a corroboration adds a report, not a different fact.
-        for key in ("operator", "recorded_at", "revision", "retracted", "reason", "duplicate_of", "place", "sources"):
+        bookkeeping = ("operator", "recorded_at", "revision", "retracted", "reason", "duplicate_of", "place")
+        for key in (*bookkeeping, "sources", "handle"):
             data.pop(key, None)
         return data
 
@@ -444,6 +446,8 @@ class Event:
         if self.duplicate_of is not None:
             data["duplicate_of"] = self.duplicate_of
         data["sources"] = [s.to_json(rfc3339(s.recorded_at, tz) if s.recorded_at else None) for s in self.all_sources]
+        if self.handle is not None:
+            data["handle"] = self.handle
         return data
 
 

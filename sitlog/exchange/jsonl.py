@@ -65,6 +65,7 @@ def header_record(store: Store, now: datetime) -> dict[str, Any]:
 def revision_record(event: Event) -> dict[str, Any]:
     """One stored revision: the SPEC event shape in UTC, plus the id of the ``to`` place."""
     data = event.to_json(UTC)
+    data.pop("handle", None)  # handles are local to a database: an import numbers events anew
     if event.to_place_id is not None:
         data["to_place_id"] = event.to_place_id
     return data
@@ -112,6 +113,7 @@ def write_json(store: Store, req: ExportRequest, out: TextIO) -> int:
     count = 0
     for event in store.events.select(req.flt):
         data = event.to_json(UTC)
+        data.pop("handle", None)  # local to this database
         data["revisions"] = revisions.get(event.id, [])
         out.write((",\n" if count else "\n") + json.dumps(data, ensure_ascii=False))
         count += 1

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Any
 
+from sitlog.domain.handles import handle_of
 from sitlog.domain.model import (
     Actor,
     ControlStatus,
@@ -28,6 +29,7 @@ from sitlog.domain.model import (
 )
 from sitlog.errors import InvalidInput, NotFound
 from sitlog.store.actors import Actors
+from sitlog.store.handles import event_of_handle
 
 REVISION_COLUMNS = (
     "event_id, revision, kind, place_id, at_utc, precision, at_date, at_end, actor_ids, against_ids, status, "
@@ -110,8 +112,9 @@ _MEANS = {m.value: m for m in Means}
 _RELATIONS = {r.value: r for r in Relation}
 
 EVENT_SELECT = (
-    f"SELECT r.seq, {', '.join('r.' + c.strip() for c in REVISION_COLUMNS.split(','))}, p.name, tp.name "
-    "FROM revisions r JOIN places p ON p.id = r.place_id LEFT JOIN places tp ON tp.id = r.to_place_id"
+    f"SELECT r.seq, {', '.join('r.' + c.strip() for c in REVISION_COLUMNS.split(','))}, p.name, tp.name, hd.n "
+    "FROM revisions r JOIN places p ON p.id = r.place_id LEFT JOIN places tp ON tp.id = r.to_place_id "
+    "LEFT JOIN handles hd ON hd.event_id = r.event_id"
 )
 
 
@@ -200,6 +203,7 @@ class Events:
         return event
 
     def from_row(self, row: Sequence[Any]) -> Event:
+        handle_n, row = row[-1], row[:-1]  # EVENT_SELECT ends with the handle's sequence number
         actors = self.actors.by_id()
         if self._names_memo_for is not actors:
             self._names_memo, self._names_memo_for = {}, actors
@@ -265,6 +269,7 @@ class Events:
             distance_km=_distance(distance) if distance else None,
             direction=direction,
             sources=sources_from_text(sources),
+            handle=handle_of(handle_n) if handle_n else None,
         )
 
     def find_ids(self, prefix: str) -> list[str]:
@@ -286,8 +291,13 @@ class Events:
         ids = self.find_ids(id_or_prefix)
         if id_or_prefix in ids:
             ids = [id_or_prefix]
+        elif (by_handle := event_of_handle(self.conn, id_or_prefix)) is not None:
+            ids = [by_handle]  # a handle wins over an id prefix that happens to spell it
         if not ids:
-            raise NotFound(f"no event with id {id_or_prefix!r}")
+            raise NotFound(
+                f"no event with id or handle {id_or_prefix!r}; `sitlog events` lists ids and handles "
+                "(`last` is your last logged event)"
+            )
         if len(ids) > 1:
             raise InvalidInput(f"id prefix {id_or_prefix!r} matches several events: {', '.join(ids)}", ids)
         row = self.conn.execute(f"{EVENT_SELECT} JOIN events e ON e.seq = r.seq WHERE e.event_id = ?", (ids[0],))
