@@ -59,6 +59,9 @@ def env(db: Path) -> dict[str, str]:
         "SITLOG_OPERATOR": "tester",
         "COLUMNS": "200",
         "NO_COLOR": "1",
+        # Never the real user's config file or logging session.
+        "SITLOG_CONFIG": str(db.parent / "config.toml"),
+        "SITLOG_STATE_DIR": str(db.parent / "state"),
     }
 
 

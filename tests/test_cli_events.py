@@ -120,9 +120,10 @@ def test_jsonl_is_one_event_per_line(sitlog: Callable[..., Run], logged: list[st
 def test_csv_and_tsv(sitlog: Callable[..., Run], logged: list[str], fmt: str, delimiter: str) -> None:
     run = sitlog("events", "-f", fmt)
     rows = list(csv.reader(io.StringIO(run.stdout), delimiter=delimiter))
-    # Issue 13: machine values — the claim flag apart from the claimant, the retracted flag, tags, who, when.
+    # Issue 13: machine values — the claim flag apart from the claimant, the retracted flag, tags, who, when;
+    # issue 12's handle last.
     assert rows[0] == ["id", "at", "precision", "kind", "place", "what", "claimed", "claimed_by", "retracted",
-                       "grade", "source", "tags", "operator", "recorded_at", "note"]  # fmt: skip
+                       "grade", "source", "tags", "operator", "recorded_at", "note", "handle"]  # fmt: skip
     assert [r[0] for r in rows[1:]] == logged
     assert rows[2][1:6] == ["2024-11-26", "day", "control", "Ariha", "HTS held against Syrian Arab Army"]
 
@@ -144,7 +145,8 @@ def test_markdown_table(sitlog: Callable[..., Run], logged: list[str]) -> None:
 def test_table_off_a_terminal_is_plain(sitlog: Callable[..., Run], logged: list[str]) -> None:
     out = sitlog("events").stdout
     lines = out.splitlines()
-    assert lines[0].split() == ["id", "at", "kind", "place", "what", "claimed", "retracted", "grade", "source", "note"]
+    assert lines[0].split() == ["id", "at", "kind", "place", "what", "claimed", "retracted", "grade", "source", "note",
+                                "handle"]  # fmt: skip
     assert set(lines[1]) <= {"-", " "}
     assert len(lines) == 2 + len(logged)  # unwrapped: one line per event
     assert [line.split()[0] for line in lines[2:]] == logged
@@ -162,7 +164,7 @@ def test_note_is_literal_in_json(sitlog: Callable[..., Run], logged: list[str]) 
 
 def test_note_is_byte_for_byte_in_csv(sitlog: Callable[..., Run], logged: list[str]) -> None:
     run = sitlog("events", "--kind", "clash", "-f", "csv")
-    assert list(csv.reader(io.StringIO(run.stdout)))[1][-1] == NOTE
+    assert list(csv.DictReader(io.StringIO(run.stdout)))[0]["note"] == NOTE
     assert "\x1b[31mred\x1b[0m" in run.stdout
 
 
@@ -187,4 +189,4 @@ def test_events_in_a_real_process(sitlog_proc: Callable[..., Run]) -> None:
     table = sitlog_proc("events")  # stdout is a pipe: plain table
     assert table.exit_code == 0 and "\x1b" not in table.stdout and "\\x1b[31m" in table.stdout
     assert "حلب" in table.stdout
-    assert list(csv.reader(io.StringIO(sitlog_proc("events", "-f", "csv").stdout)))[1][-1] == NOTE
+    assert list(csv.DictReader(io.StringIO(sitlog_proc("events", "-f", "csv").stdout)))[0]["note"] == NOTE

@@ -54,7 +54,8 @@ def test_control_with_every_option(sitlog: Callable[..., Run], places: None) -> 
     assert event["against"] == ["Syrian Arab Army", "Iran-backed militias"]
     # The receipt: what, where, the resolved time and precision, and how each name was read.
     receipt = run.stderr
-    assert receipt.startswith(f"logged control {event['id']} at Kafr Basin, 2024-11-27T06:30:00+00:00 (exact)")
+    named = f"{event['handle']} ({event['id']})"  # the short handle first: what an operator types
+    assert receipt.startswith(f"logged control {named} at Kafr Basin, 2024-11-27T06:30:00+00:00 (exact)")
     assert "HTS contested (south) against Syrian Arab Army, Iran-backed militias (claim)" in receipt
     assert "'Kfar Bissin' → Kafr Basin (Jebel Saman, Aleppo) (alias)" in receipt
     assert "'SAA' → Syrian Arab Army (alias)" in receipt
@@ -204,7 +205,7 @@ def test_same_id_same_content_is_a_no_op(sitlog: Callable[..., Run], places: Non
     assert first.exit_code == 0
     again = sitlog(*args, "--json", SITLOG_NOW="2024-11-28T12:05:00+00:00", SITLOG_OPERATOR="someone-else")
     assert again.exit_code == 0
-    assert "already recorded sohr-2024-1127-07" in again.stderr
+    assert "already recorded 100 (sohr-2024-1127-07)" in again.stderr
     assert again.json() == first.json()  # the stored event, unchanged
     assert len(sitlog("events", "--json").json()) == 1
 

@@ -192,7 +192,7 @@ def test_retract_duplicate_of(sitlog: Sitlog, casualty: dict[str, Any]) -> None:
     itself = sitlog("retract", other["id"], "--reason", "dup", "--duplicate-of", "acled:SYR1")
     assert itself.exit_code == 3 and "duplicate of itself" in itself.stderr
     unknown = sitlog("retract", other["id"], "--reason", "dup", "--duplicate-of", "01ZZZZZZ")
-    assert unknown.exit_code == 4 and "no event with id '01ZZZZZZ'" in unknown.stderr
+    assert unknown.exit_code == 4 and "no event with id or handle '01ZZZZZZ'" in unknown.stderr
     run = sitlog("retract", "acled:SYR", "--reason", "same as SOHR's", "--duplicate-of", casualty["id"][:14], "--json")
     assert run.exit_code == 0, run.stderr
     assert run.json()["duplicate_of"] == casualty["id"]
@@ -252,7 +252,10 @@ def test_unknown_id_is_exit_4(sitlog: Sitlog, casualty: dict[str, Any]) -> None:
     for command in (("show",), ("amend", "--killed", "1", "--reason", "x"), ("retract", "--reason", "x")):
         run = sitlog(command[0], "NOSUCHID", *command[1:])
         assert run.exit_code == 4, command
-        assert run.stderr.strip() == "Error: no event with id 'NOSUCHID'"
+        assert run.stderr.strip() == (
+            "Error: no event with id or handle 'NOSUCHID'; `sitlog events` lists ids and handles "
+            "(`last` is your last logged event)"
+        )
 
 
 def test_amend_lowercase_ulid_prefix(sitlog: Sitlog, casualty: dict[str, Any]) -> None:

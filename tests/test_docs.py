@@ -19,6 +19,8 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 def leaf_commands(command: Any, path: tuple[str, ...] = ("sitlog",)) -> Iterator[tuple[str, Any]]:
     subcommands = getattr(command, "commands", None)
     if subcommands:
+        if len(path) > 1 and any(p.name != "help" for p in command.params):
+            yield " ".join(path), command  # a group with options of its own: `log --file`
         for name, sub in sorted(subcommands.items()):
             yield from leaf_commands(sub, (*path, name))
     else:

@@ -66,7 +66,7 @@ def test_events_at_80_columns_take_one_line_per_event(demo_db: Path) -> None:
     rows = [line for line in lines if re.match(r"[0-9A-Z]{8,} ", line)]
     assert len(rows) == len(events) == sum(1 for line in DEMO_SCENARIO if line.startswith('{"event"'))
     assert len(lines) <= len(events) + 6  # header, rule, and a note of what did not fit
-    assert "not shown at 80 columns: grade, source, note" in out.replace("\n", " ")
+    assert "not shown at 80 columns: claimed, grade, source, note" in out.replace("\n", " ")
     for row, event in zip(rows, events, strict=True):
         handle, at = row.split()[:2]
         assert event["id"].startswith(handle) and len(handle) >= 8  # never folded, never ambiguous

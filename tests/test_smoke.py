@@ -54,7 +54,8 @@ def test_a_logging_session_in_real_processes(sitlog_proc: Callable[..., Run], db
     # Issue 13: the events CSV carries machine values (precision, claimed_by, retracted, tags, who, when).
     assert (
         lines[0]
-        == "id,at,precision,kind,place,what,claimed,claimed_by,retracted,grade,source,tags,operator,recorded_at,note"
+        == "id,at,precision,kind,place,what,claimed,claimed_by,retracted,grade,source,tags,operator,recorded_at,note,"
+        "handle"
     )
     assert [line.split(",")[3:5] for line in lines[1:]] == [
         ["control", "Kafr Basin"],
@@ -72,6 +73,8 @@ def test_console_script_is_installed(tmp_path: Path, env: dict[str, str]) -> Non
 
 
 def test_no_arguments_prints_help(sitlog_proc: Callable[..., Run]) -> None:
+    # Issue 12: `sitlog` alone prints a short overview (not the whole usage) on stdout and succeeds.
     run = sitlog_proc()
-    assert "Usage:" in run.stdout + run.stderr and "log" in run.stdout + run.stderr
+    assert run.exit_code == 0 and run.stderr == ""
+    assert "sitlog --help" in run.stdout and "sitlog log " in run.stdout
     assert "Traceback" not in run.stderr

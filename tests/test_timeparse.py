@@ -191,6 +191,8 @@ def test_unknown_zone_is_exit_3(sitlog: Callable[..., Run]) -> None:
     assert run.exit_code == 3 and "unknown time zone" in run.stderr
 
 
-def test_bad_sitlog_now_is_exit_3(sitlog: Callable[..., Run]) -> None:
+def test_bad_sitlog_now_is_exit_2_naming_the_variable(sitlog: Callable[..., Run]) -> None:
+    # Issue 12: a bad SITLOG_* value is a usage error (exit 2, was 3) that names the variable.
     run = sitlog("events", SITLOG_NOW="whenever")
-    assert run.exit_code == 3 and run.stderr.startswith("Error: cannot read time 'whenever'")
+    assert run.exit_code == 2
+    assert run.stderr.startswith("Error: environment variable SITLOG_NOW: cannot read time 'whenever'")

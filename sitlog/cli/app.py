@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -62,7 +61,7 @@ from sitlog.cli.common import (
     reset_display,
     session,
 )
-from sitlog.ops.session import Session, default_db, operator_name
+from sitlog.ops.session import operator_name
 
 log_app = make_app("Record an event as a report comes in.")
 app.add_typer(log_app, name="log")
@@ -86,11 +85,10 @@ def root(
     ] = False,
 ) -> None:
     """sitlog — a situation log for conflict monitoring."""
-    from sitlog.domain.timeparse import parse_now, report_zone
+    from sitlog.cli.config import apply_settings
 
-    zone = report_zone(tz)
     reset_display()
-    ctx.obj = Session(db_path=db or default_db(), tz=zone, now=parse_now(os.environ.get("SITLOG_NOW"), zone))
+    ctx.obj = apply_settings(ctx, db, tz)
 
 
 # --- recording -------------------------------------------------------------------------------------
@@ -135,18 +133,24 @@ def _common(
 
 
 def _log(ctx: typer.Context, kind: str, place: str, common: dict[str, Any], fields: dict[str, Any]) -> None:
+    from sitlog.ops.handles import with_handle
     from sitlog.ops.recording import LogRequest, record
     from sitlog.render.events import corroboration_receipt, log_receipt
     from sitlog.render.output import dumps, message
 
+    collector = ctx.meta.get("sitlog.batch")  # a line of `log --file` (sitlog/cli/batch.py): store later
+    if collector is not None:
+        collector.append((kind, place, common, fields))
+        return
     sess = session(ctx)
     request = LogRequest(kind=kind, place=place, fields=fields, **common)
     store = sess.store()
-    result = record(store, request, sess.when(common["at"]), sess.now, sess.tz)
+    result = record(store, request, sess.when(common["at"], warn_future=True), sess.now, sess.tz)
+    event = with_handle(store, result.event)
     if result.corroborated:
-        message(corroboration_receipt(result.event, result.notes))
+        message(corroboration_receipt(event, result.notes))
     else:
-        message(log_receipt(result.event, result.notes, result.created, sess.tz))
+        message(log_receipt(event, result.notes, result.created, sess.tz))
     for warning in result.warnings:
         message(warning)
     if common.get("new_place_lat") is not None and any(n.startswith("new place") for n in result.notes):
@@ -155,7 +159,7 @@ def _log(ctx: typer.Context, kind: str, place: str, common: dict[str, Any], fiel
         for warning in coordinate_warnings(store.places.get(result.event.place_id)):
             message(warning)
     if common["as_json"]:
-        sys.stdout.write(dumps(result.event.to_json(sess.tz)) + "\n")
+        sys.stdout.write(dumps(event.to_json(sess.tz)) + "\n")
 
 
 @log_app.command("control")
@@ -428,7 +432,7 @@ def events_cmd(
 
 
 # Command modules register themselves on ``app`` when imported.
-from sitlog.cli import charts, corrections, exchange, gazetteer, reports  # noqa: E402,F401
+from sitlog.cli import batch, charts, config, corrections, exchange, gazetteer, reports, when  # noqa: E402,F401
 
 
 def main() -> None:

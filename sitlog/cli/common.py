@@ -136,7 +136,9 @@ IdOpt = Annotated[Optional[str], typer.Option("--id", help="Client-supplied even
 NewPlaceOpt = Annotated[bool, typer.Option("--new-place", help="Create the place if it is unknown.")]
 CorroboratesOpt = Annotated[
     Optional[str],
-    typer.Option("--corroborates", help="Add this report as a source of event ID (id or prefix), not a new event."),
+    typer.Option(
+        "--corroborates", help="Add this report as a source of event ID (id, prefix, handle or last), not a new event."
+    ),
 ]
 NewAdmin1Opt = Annotated[Optional[str], typer.Option("--admin1", help="With --new-place: its governorate.")]
 NewLatOpt = Annotated[Optional[float], typer.Option("--lat", help="With --new-place: its latitude (WGS84).")]
@@ -227,12 +229,95 @@ def show(report: Report, fmt: str | None, as_json: bool) -> None:
     emit(report, output_format(fmt, as_json), display=display())
 
 
+# typer's own click, reached without importing click (STYLE.md): the base of its parse errors.
+_ClickException: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_ClickUsageError: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+GLOBAL_OPTIONS = ("--db", "--tz")  # root options also accepted after the subcommand
+
+
+def hoist_global_options(args: list[str], takes: Any = None) -> list[str]:
+    """``sitlog log control X --db a.db`` → ``sitlog --db a.db log control X``: the global options (and
+    their values) move in front of the subcommand; ``--`` ends the search. Exit 2 (a usage error, as
+    click reports them) for a global option without its value."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    seen_command = False
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        name, eq, value = arg.partition("=")
+        if seen_command and name in GLOBAL_OPTIONS and not (takes and takes(name)):
+            if eq:
+                front.append(arg)
+            elif i + 1 < len(args) and not args[i + 1].startswith("--"):
+                front.extend([arg, args[i + 1]])
+                i += 1
+            else:
+                raise _ClickUsageError(f"{name} needs a value ({name} goes before or after the command)")
+        else:
+            if not arg.startswith("-"):
+                seen_command = True
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
 class SitlogGroup(TyperGroup):
     """The only exit point for errors: a SitlogError becomes ``Error: …`` on stderr and its exit code."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if ctx.parent is None:
+            from sitlog.cli.helptext import OVERVIEW, teach
+
+            if ctx.resilient_parsing:  # shell completion: values from the database
+                from sitlog.cli.completion import attach
+
+                attach(self)
+            elif not args:  # `sitlog` alone: a short overview, not the whole reference, and success
+                sys.stdout.write(OVERVIEW)
+                ctx.exit(0)
+            teach(self)
+            args = hoist_global_options(args, lambda opt: self._command_takes(args, opt))
+            try:
+                return super().parse_args(ctx, args)
+            except _ClickException as exc:
+                name = getattr(exc, "option_name", None)
+                if type(exc).__name__ != "NoSuchOption" or not name:
+                    raise
+                command = next((a for a in args if a in self.commands), "COMMAND")
+                exc.possibilities = None  # type: ignore[attr-defined]
+                exc.message = (  # type: ignore[attr-defined]
+                    f"{name} is not an option of sitlog itself: put it after the command "
+                    f"(sitlog {command} … {name} …); only --db and --tz go anywhere"
+                )
+                raise
+        return super().parse_args(ctx, args)
+
+    def _command_takes(self, args: list[str], option: str) -> bool:
+        """Whether the subcommand ``args`` name has an option of its own spelled ``option`` (``demo --db``)."""
+        command: Any = self
+        for word in args:
+            sub = getattr(command, "commands", {}).get(word)
+            if sub is not None:
+                command = sub
+        return command is not self and any(option in p.opts for p in command.params)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        if ctx.parent is not None:
+            return super().format_commands(ctx, formatter)
+        from sitlog.cli.helptext import format_panels
+
+        format_panels(self, ctx, formatter)
+
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            if isinstance(ctx.obj, Session) and ctx.parent is None and ctx.obj.warnings:
+                sys.stderr.write("".join(f"Warning: {w}\n" for w in ctx.obj.warnings))
+            return result
         except SitlogError as exc:
             from sitlog.render.output import message
 
@@ -255,15 +340,17 @@ class SitlogGroup(TyperGroup):
                 ctx.obj.close()
 
 
-def make_app(help_text: str) -> typer.Typer:
+def make_app(help_text: str, add_completion: bool = False) -> typer.Typer:
     return typer.Typer(
         cls=SitlogGroup,
         help=help_text,
         no_args_is_help=True,
         pretty_exceptions_show_locals=False,
-        add_completion=False,
+        add_completion=add_completion,
         rich_markup_mode=None,
     )
 
 
-app = make_app("sitlog — a situation log for conflict monitoring.")
+# The root alone gets Typer's --install-completion/--show-completion (measured: no start-up cost
+# for `sitlog log …`; see docs/design.md).
+app = make_app("sitlog — a situation log for conflict monitoring.", add_completion=True)

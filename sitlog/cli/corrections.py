@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 
     from sitlog.domain.revisions import Correction, UndoPlan
 
-IdArg = Annotated[str, typer.Argument(help="Event id, or a unique prefix of it.")]
+IdArg = Annotated[
+    str, typer.Argument(metavar="ID", help="Event handle, id or unique id prefix; `last`: your last logged event.")
+]
 ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (required; kept with the revision).")]
 Opt = Optional[str]
 ListOpt = Optional[list[str]]
@@ -105,9 +107,12 @@ def amend_cmd(
         if place is None and to is None:
             raise UsageError("--new-place goes with --place PLACE (or --to PLACE)")
         changes["new_place"] = True
+    from sitlog.ops.handles import resolve_event_ref
+
     sess = session(ctx)
     when = sess.when(at) if at is not None else None
-    result = amend(sess.store(), event_id, changes, when, reason, operator_name(operator), sess.now)
+    who = operator_name(operator)
+    result = amend(sess.store(), resolve_event_ref(sess.store(), event_id, who), changes, when, reason, who, sess.now)
     _tell("amended", result, sess.tz, as_json)
 
 
@@ -151,16 +156,20 @@ def retract_cmd(
     event_id: IdArg,
     reason: ReasonOpt,
     duplicate_of: Annotated[
-        Opt, typer.Option("--duplicate-of", help="The event this one double-reports (id or prefix).")
+        Opt, typer.Option("--duplicate-of", help="The event this one double-reports (id, prefix, handle or last).")
     ] = None,
     operator: OperatorOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Withdraw an event: reports leave it out; `show` and `events --all` still have it."""
     from sitlog.ops.corrections import retract
+    from sitlog.ops.handles import resolve_event_ref
 
     sess = session(ctx)
-    result = retract(sess.store(), event_id, reason, duplicate_of, operator_name(operator), sess.now)
+    who = operator_name(operator)
+    store = sess.store()
+    original = resolve_event_ref(store, duplicate_of, who) if duplicate_of is not None else None
+    result = retract(store, resolve_event_ref(store, event_id, who), reason, original, who, sess.now)
     _tell("retracted", result, sess.tz, as_json)
 
 
@@ -226,12 +235,15 @@ def show_cmd(
     width: WidthOpt = None,
     color: ColorOpt = None,
     pager: NoPagerOpt = True,
+    operator: OperatorOpt = None,
 ) -> None:
     """One event, retracted or not; with --revisions its whole history of corrections."""
     from sitlog.ops.corrections import event_history
+    from sitlog.ops.handles import resolve_event_ref
     from sitlog.render.events import show_report
 
     sess = session(ctx)
     cutoff = sess.known_at(known_at)
-    shown = event_history(sess.existing_store(), event_id, revisions, cutoff, sess.tz)
-    show(show_report(shown, sess.tz), fmt, as_json)
+    store = sess.existing_store()
+    full_id = resolve_event_ref(store, event_id, operator_name(operator))  # whose `last`
+    show(show_report(event_history(store, full_id, revisions, cutoff, sess.tz), sess.tz), fmt, as_json)

@@ -314,6 +314,7 @@ class Event:
     direction: str | None = None  # advance: e.g. west
     sources: tuple[SourceRef, ...] = ()  # every report behind the event, the original first; () = just its own
     sides: tuple[Side, ...] = ()
+    handle: str | None = None  # the short handle the store gave it (None until stored)
 
     @property
     def holder(self) -> str | None:
@@ -329,7 +330,8 @@ class Event:
         """What the reporter said, without bookkeeping: used to tell an idempotent retry from a conflict."""
         data = self.to_json(timezone.utc)
         # Sources are bookkeeping too: a corroboration adds a report, not a different fact.
-        for key in ("operator", "recorded_at", "revision", "retracted", "reason", "duplicate_of", "place", "sources"):
+        bookkeeping = ("operator", "recorded_at", "revision", "retracted", "reason", "duplicate_of", "place")
+        for key in (*bookkeeping, "sources", "handle"):
             data.pop(key, None)
         return data
 
@@ -396,6 +398,8 @@ class Event:
         data["sources"] = [s.to_json(rfc3339(s.recorded_at, tz) if s.recorded_at else None) for s in self.all_sources]
         if self.sides:
             data["sides"] = [side.to_json() for side in self.sides]
+        if self.handle is not None:
+            data["handle"] = self.handle
         return data
 
 

@@ -39,7 +39,7 @@ from sitlog.store.bulk import (
     import_actor_record,
     import_place_record,
 )
-from sitlog.store.events import distance_text, quantity_text, sources_text
+from sitlog.store.codecs import distance_text, quantity_text, sources_text
 
 if TYPE_CHECKING:
     from sitlog.store import Store
@@ -64,6 +64,7 @@ def header_record(store: Store, now: datetime) -> dict[str, Any]:
 def revision_record(event: Event) -> dict[str, Any]:
     """One stored revision: the SPEC event shape in UTC, plus the id of the ``to`` place."""
     data = event.to_json(UTC)
+    data.pop("handle", None)  # handles are local to a database: an import numbers events anew
     if event.to_place_id is not None:
         data["to_place_id"] = event.to_place_id
     return data
@@ -111,6 +112,7 @@ def write_json(store: Store, req: ExportRequest, out: TextIO) -> int:
     count = 0
     for event in store.events.select(req.flt):
         data = event.to_json(UTC)
+        data.pop("handle", None)  # local to this database
         data["revisions"] = revisions.get(event.id, [])
         out.write((",\n" if count else "\n") + json.dumps(data, ensure_ascii=False))
         count += 1

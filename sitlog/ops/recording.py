@@ -279,12 +279,11 @@ def record(store: Store, req: LogRequest, when: When, now: datetime, tz: tzinfo 
     """
     notes: list[str] = []
     with store.transaction():
-        target = _corroborated(store, req.corroborates) if req.corroborates else None
+        target = _corroborated(store, req.corroborates, req.operator) if req.corroborates else None
         event = build_event(store, req, when, now, notes)
         if target is not None:
-            if target.kind is not event.kind:
-                raise InvalidInput(f"event {target.id} is a {target.kind.value} event, not {event.kind.value}")
-            added = _add_source(store, target, SourceRef(event.source, event.grade, req.operator, now), now)
+            revised = corroboration(target, event, req.operator, now)
+            added = _add_source(store, revised, now, f"log {event.kind.value} --corroborates")
             return LogResult(added, notes, False, corroborated=True)
         existing = store.events.find(event.id)
         if existing is not None:
@@ -317,10 +316,13 @@ def _warnings(store: Store, event: Event, tz: tzinfo) -> list[str]:
     return found
 
 
-def _corroborated(store: Store, event_id: str) -> Event:
-    """The standing event a corroboration adds to (exit 3: unknown, ambiguous or retracted)."""
+def _corroborated(store: Store, event_id: str, operator: str) -> Event:
+    """The standing event a corroboration adds to: an id, prefix, handle or ``last`` (exit 3: unknown,
+    ambiguous or retracted)."""
+    from sitlog.ops.handles import resolve_event_ref
+
     try:
-        target = store.events.get(event_id)
+        target = store.events.get(resolve_event_ref(store, event_id, operator))
     except NotFound as exc:
         raise InvalidInput(exc.message) from None
     if target.retracted:
@@ -331,19 +333,34 @@ def _corroborated(store: Store, event_id: str) -> Event:
     return target
 
 
-def _add_source(store: Store, head: Event, source: SourceRef, now: datetime) -> Event:
-    """Append a revision of ``head`` with one more source (inside the caller's transaction)."""
-    from sitlog.store.revisions import next_revision
+def corroboration(target: Event, event: Event, operator: str, now: datetime) -> Event:
+    """``target`` with ``event``'s report as one more source (same kind only; exit 3 otherwise)."""
+    if target.kind is not event.kind:
+        raise InvalidInput(f"event {target.id} is a {target.kind.value} event, not {event.kind.value}")
+    return _with_source(target, SourceRef(event.source, event.grade, operator, now), now)
 
-    event = head.with_changes(
+
+def _with_source(head: Event, source: SourceRef, now: datetime) -> Event:
+    """The next revision of ``head``, with one more source (not stored)."""
+    return head.with_changes(
         sources=(*head.all_sources, source),
-        revision=next_revision(store, head.id),
+        revision=head.revision + 1,
         operator=source.operator or "",
         recorded_at=now,
         reason=f"corroborated by {source.source or 'another report'}",
     )
+
+
+def _add_source(store: Store, event: Event, now: datetime, command: str = "corroborate") -> Event:
+    """Store ``event`` (a ``_with_source`` revision) in its own change set (inside the caller's transaction).
+
+    ``command`` is ``log KIND`` for ``log … --corroborates``, so that ``last`` names the event.
+    """
+    from sitlog.store.revisions import next_revision
+
+    event = event.with_changes(revision=next_revision(store, event.id))
     changeset = new_event_id(now)
-    store.begin_changeset(changeset, source.operator or "", "corroborate", now, f"{head.id} r{event.revision}")
+    store.begin_changeset(changeset, event.operator, command, now, f"{event.id} r{event.revision}")
     store.events.insert_revision(event, changeset)
     return event
 
@@ -361,4 +378,5 @@ def corroborate(
         raise InvalidInput("--source cannot be empty: say which report corroborates the event")
     checked = parse_grade(grade) if grade is not None else None
     with store.transaction():
-        return _add_source(store, _corroborated(store, event_id), SourceRef(text, checked, operator, now), now)
+        target = _corroborated(store, event_id, operator)
+        return _add_source(store, _with_source(target, SourceRef(text, checked, operator, now), now), now)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +26,7 @@ class Session:
     tz: tzinfo
     now: datetime
     _store: Store | None = None
+    warnings: list[str] = field(default_factory=list)  # what reading times had to choose; for stderr
 
     def store(self) -> Store:
         if self._store is None:
@@ -45,11 +46,17 @@ class Session:
             )
         return self.store()
 
-    def when(self, text: str | None) -> When:
+    def when(self, text: str | None, warn_future: bool = False) -> When:
+        """``text`` read as a when-expression (None: now); DST choices (and, with ``warn_future``, a
+        date more than a day ahead) are added to ``warnings``."""
         from sitlog.domain.model import When
-        from sitlog.domain.timeparse import parse_when
+        from sitlog.domain.when import resolve
 
-        return When.exact(self.now) if text is None else parse_when(text, self.now, self.tz)
+        if text is None:
+            return When.exact(self.now)
+        resolved = resolve(text, self.now, self.tz, warn_future)
+        self.warnings.extend(w for w in resolved.warnings if w not in self.warnings)
+        return resolved.when
 
     def moment(self, text: str) -> datetime:
         """A point in time for ``--at``/``--known-at``: a date (week, month) means the end of it."""

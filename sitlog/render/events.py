@@ -59,16 +59,16 @@ def describe(event: Event) -> str:
     return ", ".join(parts)
 
 
-EVENT_COLUMNS = ("id", "at", "kind", "place", "what", "claimed", "retracted", "grade", "source", "note")
+EVENT_COLUMNS = ("id", "at", "kind", "place", "what", "claimed", "retracted", "grade", "source", "note", "handle")
 # CSV/TSV: the same fields as machine values (true/false, the claimant apart), then what a script filters on.
 EVENT_CSV_COLUMNS = ("id", "at", "precision", "kind", "place", "what", "claimed", "claimed_by", "retracted", "grade",
-                     "source", "tags", "operator", "recorded_at", "note")  # fmt: skip
+                     "source", "tags", "operator", "recorded_at", "note", "handle")  # fmt: skip
 
 
 def event_cells(event: Event, tz: tzinfo) -> list[Any]:
     claim = (event.claimed_by or "yes") if event.claimed else ""
     return [event.id, event.when.to_json(tz), event.kind.value, event.place, describe(event), claim,
-            "yes" if event.retracted else "", event.grade, event.source, event.note]  # fmt: skip
+            "yes" if event.retracted else "", event.grade, event.source, event.note, event.handle]  # fmt: skip
 
 
 def events_report(events: list[Event], tz: tzinfo, with_json: bool = True, machine: bool = False) -> Report:
@@ -82,14 +82,15 @@ def events_report(events: list[Event], tz: tzinfo, with_json: bool = True, machi
 
         rows = [
             [e.id, at, e.when.precision.value, e.kind.value, e.place, describe(e), e.claimed, e.claimed_by,
-             e.retracted, e.grade, e.source, ";".join(e.tags), e.operator, rfc3339(e.recorded_at, tz), e.note]
+             e.retracted, e.grade, e.source, ";".join(e.tags), e.operator, rfc3339(e.recorded_at, tz), e.note,
+             e.handle]
             for e, at in zip(events, ats, strict=True)
         ]  # fmt: skip
         table = Table(EVENT_CSV_COLUMNS, rows)
         return Report(data, [table], machine=table)
     rows = [
         [e.id, at, e.kind.value, e.place, describe(e), (e.claimed_by or "yes") if e.claimed else "",
-         "yes" if e.retracted else "", e.grade, e.source, e.note]
+         "yes" if e.retracted else "", e.grade, e.source, e.note, e.handle]
         for e, at in zip(events, ats, strict=True)
     ]  # fmt: skip
     struck = {i for i, e in enumerate(events) if e.retracted}
@@ -198,9 +199,14 @@ def correction_receipt(verb: str, correction: Correction, tz: tzinfo) -> str:
     event = correction.event
     resolved = f" [{'; '.join(correction.notes)}]" if correction.notes else ""
     if not correction.written:
-        return f"{event.id} already reads so (revision {event.revision}); nothing recorded{resolved}"
+        return f"{named(event)} already reads so (revision {event.revision}); nothing recorded{resolved}"
     diff = "; ".join(change_text(c) for c in changes_between(correction.previous, event, tz))
-    return f"{verb} {event.id} → revision {event.revision}: {diff}{resolved}"
+    return f"{verb} {named(event)} → revision {event.revision}: {diff}{resolved}"
+
+
+def named(event: Event) -> str:
+    """An event as receipts name it: its handle (what an operator types) and its full id."""
+    return f"{event.handle} ({event.id})" if event.handle else event.id
 
 
 def corroboration_receipt(event: Event, notes: list[str]) -> str:
@@ -208,17 +214,17 @@ def corroboration_receipt(event: Event, notes: list[str]) -> str:
     added = event.all_sources[-1]
     resolved = f" [{'; '.join(notes)}]" if notes else ""
     grade = f" ({added.grade})" if added.grade else ""
-    return (f"corroborated {event.id} → revision {event.revision}: source {added.source or 'unnamed'}{grade} added; "
-            f"{len(event.all_sources)} sources now{resolved}")  # fmt: skip
+    source = f"source {added.source or 'unnamed'}{grade} added; {len(event.all_sources)} sources now"
+    return f"corroborated {named(event)} → revision {event.revision}: {source}{resolved}"
 
 
 def log_receipt(event: Event, notes: list[str], created: bool, tz: tzinfo) -> str:
     """The stderr line after ``log``: what was stored, when, and how the names typed were resolved."""
     if not created:
-        return f"already recorded {event.id} (same content; nothing added)"
+        return f"already recorded {named(event)} (same content; nothing added)"
     when = event.when.to_json(tz)
     precision = event.when.precision.value
     resolved = f" [{'; '.join(notes)}]" if notes else ""
     claim = " (claim)" if event.claimed else ""
-    head = f"logged {event.kind.value} {event.id} at {event.place}, {when} ({precision})"
+    head = f"logged {event.kind.value} {named(event)} at {event.place}, {when} ({precision})"
     return f"{head}: {describe(event)}{claim}{resolved}"

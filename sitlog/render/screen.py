@@ -52,6 +52,7 @@ RULES: dict[str, Rule] = {
     "to": Rule(89),
     "what": Rule(88, flexible=True),
     "value": Rule(88, flexible=True),
+    "handle": Rule(96),  # what an operator types (issue 12): 3-6 characters
     "detail": Rule(88, flexible=True),
     "change": Rule(88, flexible=True),
     "figures": Rule(87, flexible=True),

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from functools import lru_cache
 from typing import Any
 
+from sitlog.domain.handles import handle_of
 from sitlog.domain.model import (
     Actor,
-    ControlStatus,
-    Distance,
     Event,
     Kind,
-    Means,
     Precision,
-    Quantity,
-    Relation,
     Side,
-    SourceRef,
     When,
     day_bounds,
     from_utc_key,
@@ -29,6 +23,24 @@ from sitlog.domain.model import (
 )
 from sitlog.errors import InvalidInput, NotFound
 from sitlog.store.actors import Actors
+from sitlog.store.codecs import (
+    AT_LAST_SQL,
+    KINDS,
+    MEANS,
+    PRECISIONS,
+    RELATIONS,
+    STATUSES,
+    distance_from_text,
+    distance_text,
+    quantity_column,
+    quantity_from_column,
+    sides_text,
+    sources_from_text,
+    sources_text,
+    tags_from_text,
+    window_last,
+)
+from sitlog.store.handles import event_of_handle
 
 REVISION_COLUMNS = (
     "event_id, revision, kind, place_id, at_utc, precision, at_date, at_end, actor_ids, against_ids, status, "
@@ -67,18 +79,6 @@ class EventFilter:
     place_ids: frozenset[int] | None = None  # at any of these places (``--near``)
 
 
-def quantity_text(low: int, high: int | None, text: str, best: int | None = None) -> str:
-    """A quantity as the store keeps it: JSON ``{low, high, text}``, plus ``best`` only when there is one.
-
-    Leaving a missing ``best`` out keeps the text of every quantity stored before ``best`` existed,
-    so re-importing such a file finds its rows unchanged.
-    """
-    if best is None:
-        return json.dumps({"low": low, "high": high, "text": text}, ensure_ascii=False)
-    return json.dumps({"low": low, "high": high, "text": text, "best": best}, ensure_ascii=False)
-
-
-# ``--sort`` fields and their ORDER BY terms (each ends on the recording order, so a sort is total).
 SORT_KEYS = {
     "at": "e.at_utc {d}, e.seq {d}",
     "recorded": "r.recorded_at {d}, e.seq {d}",
@@ -94,95 +94,10 @@ def order_sql(flt: EventFilter) -> str:
     return "ORDER BY " + SORT_KEYS[flt.sort].format(d="DESC" if flt.descending else "ASC")
 
 
-def _q(value: Quantity | None) -> str | None:
-    return quantity_text(value.low, value.high, value.text, value.best) if value else None
-
-
-def sides_text(sides: Sequence[Side], actor_id: Callable[[str], int]) -> str | None:
-    """Sides as the store keeps them: JSON ``[[actor id, [associated ids]], ...]``, or NULL when none."""
-    if not sides:
-        return None
-    return json.dumps([[actor_id(s.actor), [actor_id(a) for a in s.associated]] for s in sides])
-
-
-# window_last in SQL over a revision row aliased {r}: the migration's backfill and heads(known_at).
-AT_LAST_SQL = (
-    "CASE WHEN {r}.at_date IS NULL THEN NULL WHEN {r}.at_end IS NOT NULL THEN {r}.at_end "
-    "WHEN {r}.precision = 'week' THEN date({r}.at_date, '+6 days') "
-    "WHEN {r}.precision = 'month' THEN date({r}.at_date, 'start of month', '+1 month', '-1 day') "
-    "WHEN {r}.precision = 'year' THEN date({r}.at_date, 'start of year', '+1 year', '-1 day') END"
-)
-
-
-def window_last(precision: str, at_date: str | None, at_end: str | None) -> str | None:
-    """The ``events.at_last`` of a head: the last day of a window longer than one day, else NULL.
-
-    Only such windows are looked up by overlap (``summary``, ``--overlapping``); instants and
-    one-day events are found by their time or date.
-    """
-    if at_date is None or (precision == "day" and at_end is None):
-        return None
-    if at_end is not None:
-        return at_end
-    last = When.window(date.fromisoformat(at_date), _PRECISIONS[precision]).last_day
-    return last.isoformat() if last else None
-
-
-def _unq(text: str | None) -> Quantity | None:
-    return _quantity_from_json(text) if text else None
-
-
-# Quantities and tag lists repeat across rows; decoding each distinct text once speeds long listings.
-@lru_cache(maxsize=4096)
-def _quantity_from_json(text: str) -> Quantity:
-    return Quantity.from_json(json.loads(text))
-
-
-def sources_text(sources: Sequence[SourceRef]) -> str:
-    """The ``sources`` column: a JSON list of ``{source, grade, operator, recorded_at}`` (UTC keys)."""
-    items = [s.to_json(utc_key(s.recorded_at) if s.recorded_at else None) for s in sources]
-    return json.dumps(items, ensure_ascii=False)
-
-
-@lru_cache(maxsize=4096)
-def sources_from_text(text: str) -> tuple[SourceRef, ...]:
-    """The inverse of ``sources_text``; ``[]`` (rows from before m004) is the empty tuple."""
-    return tuple(
-        SourceRef(
-            d.get("source"),
-            d.get("grade"),
-            d.get("operator"),
-            from_utc_key(d["recorded_at"]) if d.get("recorded_at") else None,
-        )  # fmt: skip
-        for d in json.loads(text)
-    )
-
-
-def distance_text(value: Distance | None) -> str | None:
-    """The ``distance`` column: the distance's JSON, like the quantity columns."""
-    return json.dumps(value.to_json(), ensure_ascii=False) if value else None
-
-
-@lru_cache(maxsize=1024)
-def _distance(text: str) -> Distance:
-    return Distance.from_json(json.loads(text))
-
-
-@lru_cache(maxsize=4096)
-def _tags(text: str) -> tuple[str, ...]:
-    return tuple(json.loads(text))
-
-
-# Stored text → enum member by dict: calling the enum costs ~1 µs, four times per event read.
-_PRECISIONS = {p.value: p for p in Precision}
-_KINDS = {k.value: k for k in Kind}
-_STATUSES = {s.value: s for s in ControlStatus}
-_MEANS = {m.value: m for m in Means}
-_RELATIONS = {r.value: r for r in Relation}
-
 EVENT_SELECT = (
-    f"SELECT r.seq, {', '.join('r.' + c.strip() for c in REVISION_COLUMNS.split(','))}, p.name, tp.name "
-    "FROM revisions r JOIN places p ON p.id = r.place_id LEFT JOIN places tp ON tp.id = r.to_place_id"
+    f"SELECT r.seq, {', '.join('r.' + c.strip() for c in REVISION_COLUMNS.split(','))}, p.name, tp.name, hd.n "
+    "FROM revisions r JOIN places p ON p.id = r.place_id LEFT JOIN places tp ON tp.id = r.to_place_id "
+    "LEFT JOIN handles hd ON hd.event_id = r.event_id"
 )
 
 
@@ -231,15 +146,15 @@ class Events:
             event.status.value if event.status else None,
             event.part,
             event.outcome,
-            _q(event.killed),
-            _q(event.injured),
-            _q(event.captured),
+            quantity_column(event.killed),
+            quantity_column(event.injured),
+            quantity_column(event.captured),
             event.side,
             event.person,
             event.role,
             event.means.value if event.means else None,
-            _q(event.people),
-            _q(event.families),
+            quantity_column(event.people),
+            quantity_column(event.families),
             to_place,
             event.source,
             event.grade,
@@ -273,6 +188,7 @@ class Events:
         return event
 
     def from_row(self, row: Sequence[Any]) -> Event:
+        handle_n, row = row[-1], row[:-1]  # EVENT_SELECT ends with the handle's sequence number
         actors = self.actors.by_id()
         if self._names_memo_for is not actors:
             self._names_memo, self._names_memo_for = {}, actors
@@ -292,7 +208,7 @@ class Events:
             reason, duplicate_of, _changeset, baseline, from_actor_id, relation, distance, direction, sources,
             sides, place_name, to_name,
         ) = row  # fmt: skip
-        prec = _PRECISIONS[precision]
+        prec = PRECISIONS[precision]
         when = (
             When(from_utc_key(at_utc), prec)
             if prec is Precision.EXACT
@@ -300,24 +216,24 @@ class Events:
         )
         return Event(
             id=event_id,
-            kind=_KINDS[kind],
+            kind=KINDS[kind],
             place_id=place_id,
             place=place_name,
             when=when,
             actors=names(actor_ids),
-            status=_STATUSES[status] if status else None,
+            status=STATUSES[status] if status else None,
             part=part,
             against=names(against_ids),
             outcome=outcome,
-            killed=_unq(killed),
-            injured=_unq(injured),
-            captured=_unq(captured),
+            killed=quantity_from_column(killed),
+            injured=quantity_from_column(injured),
+            captured=quantity_from_column(captured),
             side=side,
             person=person,
             role=role,
-            means=_MEANS[means] if means else None,
-            people=_unq(people),
-            families=_unq(families),
+            means=MEANS[means] if means else None,
+            people=quantity_from_column(people),
+            families=quantity_from_column(families),
             to=to_name,
             to_place_id=to_place_id,
             source=source,
@@ -325,7 +241,7 @@ class Events:
             claimed=bool(claimed),
             claimed_by=claimed_by,
             note=note,
-            tags=_tags(tags),
+            tags=tags_from_text(tags),
             operator=operator,
             recorded_at=from_utc_key(recorded_at),
             revision=revision,
@@ -334,11 +250,12 @@ class Events:
             duplicate_of=duplicate_of,
             baseline=bool(baseline),
             from_actor=actors[from_actor_id].name if from_actor_id is not None else None,
-            relation=_RELATIONS[relation] if relation else None,
-            distance_km=_distance(distance) if distance else None,
+            relation=RELATIONS[relation] if relation else None,
+            distance_km=distance_from_text(distance) if distance else None,
             direction=direction,
             sources=sources_from_text(sources),
             sides=self._sides(sides, actors) if sides else (),
+            handle=handle_of(handle_n) if handle_n else None,
         )
 
     @staticmethod
@@ -364,8 +281,13 @@ class Events:
         ids = self.find_ids(id_or_prefix)
         if id_or_prefix in ids:
             ids = [id_or_prefix]
+        elif (by_handle := event_of_handle(self.conn, id_or_prefix)) is not None:
+            ids = [by_handle]  # a handle wins over an id prefix that happens to spell it
         if not ids:
-            raise NotFound(f"no event with id {id_or_prefix!r}")
+            raise NotFound(
+                f"no event with id or handle {id_or_prefix!r}; `sitlog events` lists ids and handles "
+                "(`last` is your last logged event)"
+            )
         if len(ids) > 1:
             raise InvalidInput(f"id prefix {id_or_prefix!r} matches several events: {', '.join(ids)}", ids)
         row = self.conn.execute(f"{EVENT_SELECT} JOIN events e ON e.seq = r.seq WHERE e.event_id = ?", (ids[0],))

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from sitlog.domain.model import ControlStatus, Event, Kind, Place, Precision, When, day_bounds, utc_key
 from sitlog.domain.report import CheckResult, StatusEntry, claims_since, status_from_events
 from sitlog.errors import InvalidInput, StorageError
-from sitlog.store.events import AT_LAST_SQL, EVENT_SELECT, heads
+from sitlog.store.codecs import AT_LAST_SQL
+from sitlog.store.events import EVENT_SELECT, heads
 
 if TYPE_CHECKING:
     from sitlog.store import Store

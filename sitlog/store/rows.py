@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from sitlog.domain.model import Event, utc_key
-from sitlog.store.events import REVISION_COLUMNS, distance_text, sides_text, sources_text, window_last
-from sitlog.store.events import quantity_text as quantity_text  # with best when a source gives one
+from sitlog.store.codecs import distance_text, sides_text, sources_text, window_last
+from sitlog.store.codecs import quantity_text as quantity_text  # with best when a source gives one
+from sitlog.store.events import REVISION_COLUMNS
 
 # Positions in a revision row; the layout is the store's own column list (checked below).
 COLUMNS = tuple(c.strip() for c in REVISION_COLUMNS.split(","))

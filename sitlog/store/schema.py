@@ -285,6 +285,24 @@ def m008_actor_pack(db: sqlite_utils.Database) -> None:
     load_actor_pack(db.conn)
 
 
+@MIGRATIONS()
+def m009_handles(db: sqlite_utils.Database) -> None:
+    # Issue 12 (numbered m009: m005-m008 belong to issues 9 and 10), after m004: a short handle per
+    # event (sitlog/domain/handles.py): the rowid here is its sequence number.
+    # The trigger numbers every new head, whichever path inserts it (log, import, bulk); existing
+    # events are numbered in the order they were first recorded. (Statement by statement, not
+    # executescript, which would commit the migration's transaction half way.)
+    db.execute("CREATE TABLE handles (n INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE)")
+    db.execute("INSERT INTO handles (event_id) SELECT event_id FROM revisions GROUP BY event_id ORDER BY min(seq)")
+    # WHEN, not INSERT OR IGNORE: the outer statement's conflict policy overrides the trigger's, and
+    # the store writes heads with INSERT OR REPLACE, which would renumber the event on every revision.
+    db.execute(
+        "CREATE TRIGGER events_handle AFTER INSERT ON events "
+        "WHEN NOT EXISTS (SELECT 1 FROM handles WHERE event_id = NEW.event_id) "
+        "BEGIN INSERT INTO handles (event_id) VALUES (NEW.event_id); END"
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS.functions)
 SQLITE_VERSION = sqlite3.sqlite_version
 
