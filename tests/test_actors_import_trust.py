@@ -332,3 +332,25 @@ def test_import_summary_counts_linked_created_and_ambiguous(sitlog: Sitlog, reco
     assert "17 places linked" in reconciled["stderr"] and "5 new places" in reconciled["stderr"]
     assert sitlog("history", "Idlib").exit_code == 0  # still one Idlib after the import
     assert sitlog("history", "Duma, Hama", "--json").json()["place"]["pcode"] == "C3076"
+
+
+def test_summary_actor_filter_rolls_up_and_exact_does_not(sitlog: Sitlog, tmp_path: Path) -> None:
+    """``summary --actor`` takes the same roll-up as ``events --actor``: the demo's Northern Storm Brigade
+    (a unit under HTS) lost its commander; he counts under HTS, and not under HTS --exact."""
+    db = str(tmp_path / "demo.db")
+    assert sitlog("demo", "--db", db).exit_code == 0
+    day = ("summary", "--day", "2024-11-27", "--json", "--db", db)
+
+    def summary(*extra: str) -> dict[str, Any]:
+        run = sitlog(*day, *extra)
+        assert run.exit_code == 0, run.stderr
+        [entry] = run.json()["days"]
+        return dict(entry)
+
+    everything, rolled, exact = summary(), summary("--actor", "HTS"), summary("--actor", "HTS", "--exact")
+    unit = summary("--actor", "Northern Storm Brigade")
+    assert [p["name"] for p in rolled["persons"]] == ["Abu Obeida"] and exact["persons"] == []
+    assert unit["events"] >= 1 and rolled["events"] == exact["events"] + unit["events"]
+    assert everything["events"] > rolled["events"] > exact["events"] > 0
+    missing = sitlog(*day, "--actor", "Nobody At All")
+    assert missing.exit_code == 4 and missing.stderr.startswith("Error: unknown actor")

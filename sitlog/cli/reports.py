@@ -10,6 +10,7 @@ import typer
 
 from sitlog.cli.common import (
     ColorOpt,
+    ExactOpt,
     FormatOpt,
     JsonOpt,
     KnownAtOpt,
@@ -167,13 +168,20 @@ def summary_days(sess: Session, day: str | None, since: str | None, until: str |
 
 
 def summary_report(
-    store: Store, tz: tzinfo, first: date, last: date, known_at: datetime | None, by: str = "day"
+    store: Store,
+    tz: tzinfo,
+    first: date,
+    last: date,
+    known_at: datetime | None,
+    by: str = "day",
+    actor: str | None = None,
+    exact: bool = False,
 ) -> Report:
     """Summary entries for ``first``..``last`` per day, week or month, plus their total."""
     from sitlog.ops import reports
     from sitlog.render import reports as render
 
-    return render.summary_report(reports.summary(store, tz, first, last, known_at, by), str(tz), by)
+    return render.summary_report(reports.summary(store, tz, first, last, known_at, by, actor, exact), str(tz), by)
 
 
 @app.command("summary")
@@ -185,6 +193,10 @@ def summary_cmd(
     by: Annotated[
         str, typer.Option("--by", help="One entry per day, ISO week (Monday-Sunday) or calendar month.")
     ] = "day",
+    actor: Annotated[
+        Optional[str], typer.Option("--actor", help="Only events involving this actor (or a unit under it).")
+    ] = None,
+    exact: ExactOpt = False,
     known_at: KnownAtOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
@@ -202,7 +214,9 @@ def summary_cmd(
     if period not in ("day", "week", "month"):
         raise UsageError(f"--by must be day, week or month, not {by!r}")
     first, last = summary_days(sess, day, since, until)
-    show(summary_report(sess.existing_store(), sess.tz, first, last, sess.known_at(known_at), period), fmt, as_json)
+    store = sess.existing_store()
+    report = summary_report(store, sess.tz, first, last, sess.known_at(known_at), period, actor, exact)
+    show(report, fmt, as_json)
 
 
 @app.command("diff")

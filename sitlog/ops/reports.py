@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sitlog.domain import report
 from sitlog.domain import summary as summaries
-from sitlog.domain.model import Kind
+from sitlog.domain.model import Event, Kind
 from sitlog.errors import NotFound
 from sitlog.store import reports as store_reports
 
@@ -48,12 +48,29 @@ def place_history(
 
 
 def summary(
-    store: Store, tz: tzinfo, first: date, last: date, known_at: datetime | None, by: str = "day"
+    store: Store,
+    tz: tzinfo,
+    first: date,
+    last: date,
+    known_at: datetime | None,
+    by: str = "day",
+    actor: str | None = None,
+    exact: bool = False,
 ) -> dict[str, Any]:
     """Summary of the local days ``first``..``last`` (inclusive) per day, ISO week or month (``by``), plus
-    their total, as JSON-ready data (``domain.report.summary``). Raises ValueError for another ``by``."""
+    their total, as JSON-ready data (``domain.report.summary``). Raises ValueError for another ``by``.
+
+    ``actor``: only events that involve it (as an actor, an opponent, a side or a casualties side), with
+    its sub-units and coalitions unless ``exact`` — the roll-up of ``events --actor``. Unknown: NotFound.
+    """
     periods = summaries.periods(first, last, by)
     events = store_reports.day_events(store, first, last, tz, known_at)
+    if actor:
+        who = store.actors.resolve(actor, NotFound).item
+        ids = frozenset([who.id]) if exact else store.actors.family_ids(who)
+        by_id = store.actors.by_id()
+        names = {by_id[i].name for i in ids if i in by_id}
+        events = [e for e in events if _involves(e, names)]
     controlled = {e.place_id for e in events if e.kind is Kind.CONTROL and not e.claimed}
     before = store_reports.state_before(store, controlled, first, tz, known_at)
     return summaries.summary(events, periods, before, tz)
@@ -75,3 +92,12 @@ def diff(
         after = store_reports.status(store, end, tz, known_at)
         events = store_reports.events_between(store, start, end, tz, known_at)
     return compute(before, after, events, tz)
+
+
+def _involves(event: Event, names: set[str]) -> bool:
+    """Whether any of ``names`` takes part in ``event`` (actors, opponents, sides with their associates)."""
+    parties = {*event.actors, *event.against, *(event.side,)}
+    for side in event.sides:
+        parties.add(side.actor)
+        parties.update(side.associated)
+    return not names.isdisjoint(parties)
