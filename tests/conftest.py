@@ -106,3 +106,49 @@ def actors(sitlog: Callable[..., Run]) -> None:
         assert name in known and known[name]["type"] == kind, known.get(name)
         if alias not in known[name]["aliases"]:
             assert sitlog("actors", "alias", name, alias).exit_code == 0
+
+
+# --- Reliability ledger (issue 15) ------------------------------------------------------------------
+# A fault or abuse test takes the `reliability` fixture, names its scenario and the command that reruns it,
+# and records every trial. `scripts/reliability.py` runs the marked tests with SITLOG_RELIABILITY_OUT set
+# and turns the ledger into docs/reliability.md (scenario, trials, passed, lost).
+
+
+@dataclass
+class Ledger:
+    """Trials of one reliability scenario: how many ran, passed, and how many acknowledged writes were lost."""
+
+    scenario: str
+    rerun: str
+    trials: int = 0
+    passed: int = 0
+    lost: int = 0
+
+    def trial(self, passed: bool, lost: int = 0) -> None:
+        """Count one trial (one generated input, one kill, one process run)."""
+        self.trials += 1
+        self.passed += int(passed)
+        self.lost += lost
+
+
+_LEDGERS: list[Ledger] = []
+
+
+@pytest.fixture
+def reliability(request: pytest.FixtureRequest) -> Callable[[str], Ledger]:
+    """``ledger = reliability("SIGKILL during a 100k import")``; the rerun command is the test's node id."""
+
+    def open_ledger(scenario: str) -> Ledger:
+        ledger = Ledger(scenario, f".venv/bin/pytest '{request.node.nodeid}'")
+        _LEDGERS.append(ledger)
+        return ledger
+
+    return open_ledger
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    out = os.environ.get("SITLOG_RELIABILITY_OUT")
+    if out and _LEDGERS:
+        with open(out, "a", encoding="utf-8") as fh:
+            for ledger in _LEDGERS:
+                fh.write(json.dumps(ledger.__dict__) + "\n")
