@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 
 from sitlog.cli import app
+from sitlog.cli.root import whole_app
 from sitlog.cli.helptext import EXAMPLES, teach
 
 ORDER = [
@@ -59,8 +60,7 @@ def section(name: str, command) -> str:  # type: ignore[no-untyped-def]
 def main() -> None:
     path = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
     head = path.read_text(encoding="utf-8").split(MARKER)[0].rstrip() + "\n\n"
-    root = typer.main.get_command(app)
-    teach(root)  # the metavars and required marks the CLI shows
+    root = whole_app()
     commands = dict(leaves(root, ["sitlog"]))
     missing = [name for name in commands if name.removeprefix("sitlog ") not in ORDER]
     body = [

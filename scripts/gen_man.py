@@ -15,6 +15,7 @@ import typer
 
 from sitlog import __version__
 from sitlog.cli import app
+from sitlog.cli.root import whole_app
 from sitlog.cli.helptext import EXAMPLES, PANEL_OF, PANELS, teach
 
 
@@ -55,8 +56,7 @@ def leaves(command, path: str):  # type: ignore[no-untyped-def]
 
 
 def render() -> str:
-    root = typer.main.get_command(app)
-    teach(root)
+    root = whole_app()
     out = [
         f'.TH SITLOG 1 "" "sitlog {__version__}" "User Commands"',
         ".SH NAME",

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 
-from sitlog.cli import app
+from sitlog.cli.root import whole_app
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -27,7 +26,7 @@ def leaf_commands(command: Any, path: tuple[str, ...] = ("sitlog",)) -> Iterator
         yield " ".join(path), command
 
 
-COMMANDS = dict(leaf_commands(typer.main.get_command(app)))
+COMMANDS = dict(leaf_commands(whole_app()))
 
 
 def sections() -> dict[str, str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import typer
 
-from sitlog.cli import app
+from sitlog.cli.root import whole_app
 from tests.conftest import Run
 
 Sitlog = Callable[..., Run]
@@ -56,7 +56,7 @@ def test_panels_in_order_with_log_first(sitlog: Sitlog) -> None:
         assert f"\n  {command} " in out
 
 
-@pytest.mark.parametrize("path", leaf_paths(typer.main.get_command(app)))
+@pytest.mark.parametrize("path", leaf_paths(whole_app()))
 def test_every_command_has_one_example(sitlog: Sitlog, path: tuple[str, ...]) -> None:
     out = sitlog(*path, "--help", COLUMNS="200").stdout
     assert out.count("Example:") == 1, path

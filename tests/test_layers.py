@@ -140,4 +140,4 @@ def test_the_rules_catch_upward_and_sideways_imports() -> None:
         "sitlog.cli.common",
         "sitlog.exchange.base",
     ]
-    assert upward("sitlog.cli.app", {"sitlog.ops.session", "sitlog.render", "sitlog.store"}) == []
+    assert upward("sitlog.cli.root", {"sitlog.ops.session", "sitlog.render", "sitlog.store"}) == []

@@ -21,7 +21,7 @@ from sitlog.cli.common import GLOBAL_OPTIONS, _ClickException, app, session
 from sitlog.errors import InvalidInput, SitlogError, UsageError
 
 BATCH_META = "sitlog.batch"
-# `sitlog log`, registered by sitlog/cli/app.py before it imports this module (no import circle back).
+# `sitlog log`, registered by sitlog/cli/root.py before it imports this module (no import circle back).
 log_app = next(group.typer_instance for group in app.registered_groups if group.name == "log")
 assert log_app is not None
 

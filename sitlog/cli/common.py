@@ -340,9 +340,57 @@ class SitlogGroup(TyperGroup):
                 ctx.obj.close()
 
 
-def make_app(help_text: str, add_completion: bool = False) -> typer.Typer:
+# Which module registers each top-level command, in the order `sitlog --help` and completion list them.
+# The root builds only the command being run (issue 14): `sitlog log …` never imports the report, exchange
+# or gazetteer commands. tests/test_startup.py checks this map against the commands the modules define.
+COMMAND_MODULES = {
+    "events": "root", "config": "config", "amend": "corrections", "corroborate": "corrections",
+    "retract": "corrections", "undo": "corrections", "show": "corrections", "export": "exchange",
+    "import": "exchange", "status": "reports", "history": "reports", "summary": "reports", "diff": "reports",
+    "demo": "reports", "check": "reports", "backup": "reports", "when": "when", "log": "root", "chart": "charts",
+    "session": "config", "places": "gazetteer", "actors": "gazetteer",
+}  # fmt: skip
+
+
+class SitlogRoot(SitlogGroup):
+    """The root command: its subcommands are built when first asked for, from the module that defines them."""
+
+    def _load(self, module: str) -> None:
+        import importlib
+
+        import typer.main
+
+        importlib.import_module(f"sitlog.cli.{module}")
+        short, markup = app.pretty_exceptions_short, app.rich_markup_mode
+        for info in app.registered_commands:
+            if info.name and info.name not in self.commands:
+                built = typer.main.get_command_from_info(info, pretty_exceptions_short=short, rich_markup_mode=markup)
+                self.add_command(built, info.name)
+        for group in app.registered_groups:
+            if group.name and group.name not in self.commands:
+                built = typer.main.get_group_from_info(
+                    group, pretty_exceptions_short=short, rich_markup_mode=markup, suggest_commands=app.suggest_commands
+                )
+                self.add_command(built, group.name)
+        from sitlog.cli.helptext import teach
+
+        teach(self)  # examples, metavars and [required] marks on the commands just built
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            self._load(COMMAND_MODULES[cmd_name])
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        for module in dict.fromkeys(COMMAND_MODULES.values()):
+            self._load(module)
+        known = [name for name in COMMAND_MODULES if name in self.commands]
+        return known + [name for name in self.commands if name not in COMMAND_MODULES]
+
+
+def make_app(help_text: str, add_completion: bool = False, cls: type[SitlogGroup] = SitlogGroup) -> typer.Typer:
     return typer.Typer(
-        cls=SitlogGroup,
+        cls=cls,
         help=help_text,
         no_args_is_help=True,
         pretty_exceptions_show_locals=False,
@@ -353,4 +401,4 @@ def make_app(help_text: str, add_completion: bool = False) -> typer.Typer:
 
 # The root alone gets Typer's --install-completion/--show-completion (measured: no start-up cost
 # for `sitlog log …`; see docs/design.md).
-app = make_app("sitlog — a situation log for conflict monitoring.", add_completion=True)
+app = make_app("sitlog — a situation log for conflict monitoring.", add_completion=True, cls=SitlogRoot)

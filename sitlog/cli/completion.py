@@ -6,8 +6,9 @@ command line (``--db``), ``SITLOG_DB``, the config file or the default names; re
 and ``last`` for ids. ``attach`` sets the completers on the click command tree when the root command
 parses in completion mode (resilient parsing), so ordinary runs pay nothing.
 
-Nothing here imports rich, tabulate or sqlite-utils: completion answers in tens of milliseconds
-(``bench/bench_completion.py`` prints the figures).
+Which parameter completes what is a *spec* string (``values:status``, ``names:place``, ``side``,
+``ids``) so that :mod:`sitlog.cli.quick` can answer the same questions without Typer (issue 14).
+Nothing here imports typer at module level, nor rich, tabulate or sqlite-utils.
 """
 
 from __future__ import annotations
@@ -28,17 +29,10 @@ ACTOR_PARAMS = {"by", "against", "actor", "side", "parent", "from_"}
 ID_PARAMS = {"event_id", "duplicate_of", "corroborates"}
 
 
-def _item(value: str, help: str | None = None) -> Any:
-    from typer._click.shell_completion import CompletionItem  # typer's bundled click, not `click`
-
-    return CompletionItem(value, help=help)
-
-
-def database(ctx: Any) -> Path:
+def database(given: str | Path | None) -> Path:
     """The database completion reads: --db as typed, else SITLOG_DB, the config file, the default."""
     import os
 
-    given = ctx.find_root().params.get("db")
     if given:
         return Path(given).expanduser()
     env = os.environ.get("SITLOG_DB", "").strip()
@@ -57,56 +51,69 @@ def database(ctx: Any) -> Path:
     return default_db()
 
 
-def complete_values(name: str) -> Any:
-    """A completer for a fixed set of words."""
+def spec_for(name: str, command_path: str) -> str | None:
+    """What the parameter ``name`` of ``command_path`` (``"log control"``) completes, as a spec, or None."""
+    if name in VALUES:
+        return f"values:{name}"
+    if name in PLACE_PARAMS:
+        return "names:place"
+    if name == "side":
+        return "side"
+    if name in ACTOR_PARAMS:
+        return "names:actor"
+    if name in ID_PARAMS:
+        return "ids"
+    if name == "name" and command_path.startswith("places alias"):
+        return "names:place"
+    if name == "name" and command_path.startswith("actors alias"):
+        return "names:actor"
+    return None
 
-    def complete(ctx: Any, param: Any, incomplete: str) -> list[Any]:
-        return [_item(v) for v in VALUES[name] if v.startswith(incomplete.lower())]
 
-    return complete
+def candidates(spec: str, db: Path, incomplete: str) -> list[tuple[str, str | None]]:
+    """The answers for ``spec`` as (value, help) pairs, in the order the shell shows them.
 
-
-def complete_names(table: str, extra: tuple[str, ...] = ()) -> Any:
-    """A completer for place or actor names and aliases (an alias shows its canonical name as help)."""
-
-    def complete(ctx: Any, param: Any, incomplete: str) -> list[Any]:
+    ``values:NAME`` are fixed words; ``names:place``/``names:actor`` are names and aliases from ``db``
+    (an alias carries ``→ canonical`` as help); ``side`` adds ``civilians`` and ``unknown`` before the
+    actors; ``ids`` is ``last`` and the newest handles (help: kind and place). A missing or unreadable
+    database gives no names, never an error."""
+    kind, _, arg = spec.partition(":")
+    if kind == "values":
+        return [(v, None) for v in VALUES[arg] if v.startswith(incomplete.lower())]
+    if kind in ("names", "side"):
         from sitlog.store.completion import names
 
-        words = [_item(w) for w in extra if w.startswith(incomplete.lower())]
-        found = names(database(ctx), table, incomplete)
-        return words + [_item(name, None if name == canonical else f"→ {canonical}") for name, canonical in found]
+        table = arg or "actor"
+        extra = ("civilians", "unknown") if kind == "side" else ()
+        words: list[tuple[str, str | None]] = [(w, None) for w in extra if w.startswith(incomplete.lower())]
+        found = names(db, table, incomplete)
+        return words + [(name, None if name == canonical else f"→ {canonical}") for name, canonical in found]
+    if kind == "ids":
+        from sitlog.store.completion import handles
 
+        items: list[tuple[str, str | None]] = []
+        if "last".startswith(incomplete.lower()):
+            items.append(("last", "your last logged event"))
+        items += [(h, f"{k} at {p}") for h, k, p in handles(db) if h.startswith(incomplete.lower())]
+        return items
+    raise ValueError(spec)
+
+
+def _completer(spec: str) -> Any:
+    from typer._click.shell_completion import CompletionItem  # typer's bundled click, not `click`
+
+    def complete(ctx: Any, param: Any, incomplete: str) -> list[Any]:
+        db = database(ctx.find_root().params.get("db")) if not spec.startswith("values:") else Path()
+        return [CompletionItem(value, help=help) for value, help in candidates(spec, db, incomplete)]
+
+    complete.sitlog_spec = spec  # type: ignore[attr-defined]
     return complete
-
-
-def complete_ids(ctx: Any, param: Any, incomplete: str) -> list[Any]:
-    """``last`` and the newest events' handles (with kind and place as help)."""
-    from sitlog.store.completion import handles
-
-    items = [_item("last", "your last logged event")] if "last".startswith(incomplete.lower()) else []
-    for handle, kind, place in handles(database(ctx)):
-        if handle.startswith(incomplete.lower()):
-            items.append(_item(handle, f"{kind} at {place}"))
-    return items
 
 
 def completer_for(name: str, command_path: str) -> Any:
-    """The completer for a parameter called ``name`` of ``command_path``, or None."""
-    if name in VALUES:
-        return complete_values(name)
-    if name in PLACE_PARAMS:
-        return complete_names("place")
-    if name == "side":
-        return complete_names("actor", ("civilians", "unknown"))
-    if name in ACTOR_PARAMS:
-        return complete_names("actor")
-    if name in ID_PARAMS:
-        return complete_ids
-    if name == "name" and command_path.startswith("places alias"):
-        return complete_names("place")
-    if name == "name" and command_path.startswith("actors alias"):
-        return complete_names("actor")
-    return None
+    """The click completer for a parameter called ``name`` of ``command_path``, or None."""
+    spec = spec_for(name, command_path)
+    return None if spec is None else _completer(spec)
 
 
 def attach(root: Any) -> None:
@@ -122,7 +129,51 @@ def attach(root: Any) -> None:
             completer = completer_for(param.name or "", path)
             if completer is not None:
                 param._custom_shell_complete = completer
-        for name, sub in getattr(cmd, "commands", {}).items():
-            walk(sub, f"{path} {name}".strip())
+        for name in cmd.list_commands(None) if hasattr(cmd, "list_commands") else ():
+            walk(cmd.commands[name], f"{path} {name}".strip())
 
     walk(root, "")
+
+
+def tree(command: Any, name: str = "sitlog", path: str = "") -> dict[str, Any]:
+    """The command tree as plain data for :mod:`sitlog.cli.quick`: per command its short help, options
+    (names, whether they take a value, help, what completes the value) and arguments, and subcommands.
+
+    A value's ``complete`` is a spec (see :func:`spec_for`), None
+    when click completes nothing, or ``"?"`` when only click can answer (files, choices, other types). Written to
+    ``sitlog/data/completion.json`` by ``scripts/gen_completion_tree.py``; a test keeps it current."""
+    from typer._click.core import Context
+
+    ctx = Context(command, info_name=name)
+
+    def completes(param: Any) -> str | None:
+        spec = spec_for(param.name or "", path)
+        if spec is not None:
+            return spec
+        base = type(param.type).__name__
+        return None if base in ("StringParamType", "IntParamType", "FloatParamType", "IntRange", "FloatRange",
+                                "BoolParamType", "UUIDParameterType") else "?"  # fmt: skip
+
+    options: list[dict[str, Any]] = []
+    arguments: list[dict[str, Any]] = []
+    for param in command.get_params(ctx):
+        if param.param_type_name == "argument":
+            arguments.append({"name": param.name, "nargs": param.nargs, "complete": completes(param)})
+            continue
+        flag = bool(getattr(param, "is_flag", False) or getattr(param, "count", False))
+        options.append({
+            "name": param.name, "opts": list(param.opts), "secondary": list(param.secondary_opts), "flag": flag,
+            "multiple": bool(param.multiple), "nargs": param.nargs, "hidden": bool(getattr(param, "hidden", False)),
+            "help": getattr(param, "help", None), "complete": None if flag else completes(param),
+        })  # fmt: skip
+    node: dict[str, Any] = {
+        "help": command.get_short_help_str(),
+        "hidden": bool(command.hidden),
+        "options": options,
+        "arguments": arguments,
+    }
+    if hasattr(command, "list_commands"):
+        node["commands"] = {
+            sub: tree(command.get_command(ctx, sub), sub, f"{path} {sub}".strip()) for sub in command.list_commands(ctx)
+        }
+    return node

@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
-from sitlog.domain.gazetteer import name_key
+from sitlog.domain.spelling import name_key
 from sitlog.store.handles import recent_handles
 
 

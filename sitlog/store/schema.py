@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sitlog.domain import gazetteer
+from sitlog.store import version
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -304,7 +305,9 @@ def m009_handles(db: sqlite_utils.Database) -> None:
 
 
 SCHEMA_VERSION = len(MIGRATIONS.functions)
-SQLITE_VERSION = sqlite3.sqlite_version
+if SCHEMA_VERSION != version.SCHEMA_VERSION:  # pragma: no cover - a developer's slip, caught by any test run
+    raise RuntimeError(f"store/version.py says schema {version.SCHEMA_VERSION}; migrations make {SCHEMA_VERSION}")
+SQLITE_VERSION = version.SQLITE_VERSION
 
 
 def load_pack(conn: sqlite3.Connection) -> None:

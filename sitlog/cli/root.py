@@ -431,10 +431,18 @@ def events_cmd(
     emit(report, form, display=display())
 
 
-# Command modules register themselves on ``app`` when imported.
-from sitlog.cli import batch, charts, config, corrections, exchange, gazetteer, reports, when  # noqa: E402,F401
+# ``log --file`` (batch entry) is the ``log`` group's own callback. The other command modules register
+# themselves on ``app`` when the root first asks for one of their commands (common.COMMAND_MODULES).
+from sitlog.cli import batch  # noqa: E402,F401
 
 
-def main() -> None:
-    """The console-script entry point."""
-    app()
+def whole_app() -> Any:
+    """The root click command with every subcommand built and taught (docs, man page, tests walk it)."""
+    import typer.main
+
+    from sitlog.cli.helptext import teach
+
+    command = typer.main.get_command(app)
+    command.list_commands(None)  # type: ignore[attr-defined]  # SitlogRoot builds every command
+    teach(command)
+    return command
