@@ -17,7 +17,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from sitlog.cli.common import GLOBAL_OPTIONS, _ClickException, app, session
+from sitlog.cli.common import GLOBAL_OPTIONS, _ClickException, app, expand_abbreviations, session
 from sitlog.errors import InvalidInput, SitlogError, UsageError
 
 BATCH_META = "sitlog.batch"
@@ -113,7 +113,7 @@ def parse_lines(ctx: typer.Context, lines: list[str]) -> list[Any]:
             known = ", ".join(commands)
             raise UsageError(f"line {number}: unknown kind {kind!r} (one of {known}; defaults lines start with --)")
         try:
-            with command.make_context(kind, [*defaults, *rest], parent=ctx) as sub:
+            with command.make_context(kind, expand_abbreviations(command, [*defaults, *rest]), parent=ctx) as sub:
                 command.invoke(sub)
         except _ClickException as exc:
             raise UsageError(f"line {number}: {exc.format_message()}") from None  # type: ignore[attr-defined]

@@ -265,6 +265,60 @@ def hoist_global_options(args: list[str], takes: Any = None) -> list[str]:
     return front + rest
 
 
+def expand_abbreviations(command: Any, args: list[str]) -> list[str]:
+    """Long options shortened to an unambiguous prefix, as getopt_long and argparse accept them:
+    ``--ag SAA`` → ``--against SAA``, ``--new-p`` → ``--new-place``. An exact name always wins; an
+    ambiguous prefix is a usage error naming the candidates; an unknown one is left for click. Values of
+    options that take one are never touched; ``--`` ends the options. Scripts should spell options
+    out: a new option can make an old prefix ambiguous."""
+    params = [p for p in getattr(command, "params", []) if p.param_type_name == "option"]
+    owner = {name: p for p in params for name in (*p.opts, *p.secondary_opts) if name.startswith("--")}
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            out.extend(args[i:])
+            break
+        name, eq, value = arg.partition("=")
+        if name.startswith("--") and name not in owner:
+            matches = [full for full in owner if full.startswith(name)]
+            if len(matches) == 1:
+                name = matches[0]
+                arg = f"{name}{eq}{value}"
+            elif len(matches) > 1 and len(name) > 2:
+                raise _ClickUsageError(f"{name} is ambiguous: {', '.join(sorted(matches))} (type more of it)")
+        out.append(arg)
+        param = owner.get(name)
+        takes_value = param is not None and not (getattr(param, "is_flag", False) or getattr(param, "count", False))
+        if takes_value and not eq and i + 1 < len(args):
+            out.append(args[i + 1])  # the option's value, whatever it looks like
+            i += 1
+        i += 1
+    return out
+
+
+def leaf_of(group: Any, args: list[str]) -> tuple[Any, int]:
+    """The command ``args`` name under ``group`` (built on demand) and the index its own words start at.
+    Options are skipped, and the values of the global ``--db``/``--tz``."""
+    command: Any = group
+    start = i = 0
+    while i < len(args):
+        word = args[i]
+        if word in GLOBAL_OPTIONS:
+            i += 2
+            continue
+        if word.startswith("-"):
+            i += 1
+            continue
+        sub = command.get_command(None, word) if hasattr(command, "get_command") else None
+        if sub is None:
+            break
+        command, start = sub, i + 1
+        i += 1
+    return command, start
+
+
 class SitlogGroup(TyperGroup):
     """The only exit point for errors: a SitlogError becomes ``Error: …`` on stderr and its exit code."""
 
@@ -281,6 +335,9 @@ class SitlogGroup(TyperGroup):
                 ctx.exit(0)
             teach(self)
             args = hoist_global_options(args, lambda opt: self._command_takes(args, opt))
+            leaf, start = leaf_of(self, args)
+            if leaf is not self:
+                args = args[:start] + expand_abbreviations(leaf, args[start:])
             try:
                 return super().parse_args(ctx, args)
             except _ClickException as exc:
@@ -298,11 +355,7 @@ class SitlogGroup(TyperGroup):
 
     def _command_takes(self, args: list[str], option: str) -> bool:
         """Whether the subcommand ``args`` name has an option of its own spelled ``option`` (``demo --db``)."""
-        command: Any = self
-        for word in args:
-            sub = getattr(command, "commands", {}).get(word)
-            if sub is not None:
-                command = sub
+        command, _ = leaf_of(self, args)
         return command is not self and any(option in p.opts for p in command.params)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
