@@ -33,6 +33,8 @@ def times(x: float) -> str:
 
 def cell(row: Row, m: Measured, which: str) -> str:
     """What sitlog (or its floor) did on this row at one size, in the row's own terms."""
+    if m.error:
+        return f"failed: {m.error.replace('|', '/')}" if which == "sitlog" else "—"
     p = m.pairs
     wall = p.median(which)
     peak = p.peak(which)
@@ -54,6 +56,8 @@ def cell(row: Row, m: Measured, which: str) -> str:
 
 def ratio(row: Row, m: Measured) -> str:
     """sitlog ÷ floor: the median of per-pair time ratios; for throughput rows the rate ratio."""
+    if m.error:
+        return "—"
     if row.key in ("export", "import"):
         return f"{times(1 / m.pairs.ratio())} rate"
     return times(m.pairs.ratio())
@@ -62,7 +66,7 @@ def ratio(row: Row, m: Measured) -> str:
 def growth(row: Row, by_size: dict[int, Measured]) -> float | None:
     """sitlog's median time at the largest size ÷ at the smallest (None with a single size)."""
     sizes = sorted(by_size)
-    if len(sizes) < 2:
+    if len(sizes) < 2 or by_size[sizes[0]].error or by_size[sizes[-1]].error:
         return None
     return by_size[sizes[-1]].pairs.median("sitlog") / by_size[sizes[0]].pairs.median("sitlog")
 
@@ -70,6 +74,8 @@ def growth(row: Row, by_size: dict[int, Measured]) -> float | None:
 def met(row: Row, by_size: dict[int, Measured]) -> str:
     """Whether the issue's target is met at the largest size measured: yes / no (why)."""
     m = by_size[max(by_size)]
+    if m.error:
+        return "**no**: not measured"
     p = m.pairs
     wall = p.median("sitlog")
     checks: list[tuple[bool, str]]
@@ -124,7 +130,7 @@ def targets_table(results: dict[int, dict[str, Measured]]) -> list[str]:
         if top not in by_size:
             continue
         m = by_size[top]
-        if row.key in ("events_kind", "events_known") and len(by_size) > 1:
+        if row.key in ("events_kind", "events_known") and growth(row, by_size) is not None:
             low = by_size[sizes[0]]
             g = growth(row, by_size)
             s_cell = f"{ms(low.pairs.median('sitlog'))} → {ms(m.pairs.median('sitlog'))} ({times(g or 0)})"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import subprocess
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -98,6 +99,7 @@ class Measured:
     pairs: Pairs
     items: int | None = None
     notes: list[str] = field(default_factory=list)
+    error: str | None = None  # why the row could not be measured
 
     def rate(self, which: str) -> float:
         assert self.items is not None
@@ -155,11 +157,17 @@ def whole_process(
     db: Path | None = None,
     fresh_ids: bool = False,
     streamed: bool = False,
+    listing: bool = True,
 ) -> Measured:
-    """``sitlog ARGS`` against the replay of its own trace, both as child processes."""
+    """``sitlog ARGS`` against the replay of its own trace, both as child processes.
+
+    ``listing``: sitlog prints the rows it reads, so the floor writes each row it fetched to stdout too;
+    otherwise (summaries, ``log``) the floor only fetches them.
+    """
     env = env or ds.env
     trace = capture(ds, name, args, env)
-    replay = [*FLOOR, "replay", str(trace), *(["--db", str(db)] if db else []), *(["--fresh-ids"] if fresh_ids else [])]
+    replay = [*FLOOR, "replay", str(trace), *(["--db", str(db)] if db else [])]
+    replay += (["--fresh-ids"] if fresh_ids else []) + ([] if listing else ["--quiet"])
     if streamed:
         pairs = measure.paired(
             lambda: measure.stream([SITLOG, *args], env), lambda: measure.stream(replay, env), ds.pairs, ds.heavy
@@ -288,9 +296,10 @@ def measure_all(ds: Dataset, keys: list[str], progress: Callable[[str], None]) -
             ["--db", str(scratch), "log", "control", ds.place, "--by", "Bench Army", "--at", LOG_AT],
             db=scratch,
             fresh_ids=True,
+            listing=False,
         ),
         "history": lambda: whole_process(ds, "history", [*db, "history", ds.place]),
-        "summary_day": lambda: whole_process(ds, "summary_day", [*db, "summary", "--day", DAY]),
+        "summary_day": lambda: whole_process(ds, "summary_day", [*db, "summary", "--day", DAY], listing=False),
         "status_at": lambda: status_in_process(ds, "status_at", None),
         "status_known": lambda: status_in_process(ds, "status_known", KNOWN_AT),
         "events_kind": lambda: cli_in_process(ds, "events_kind", [*db, "events", "--kind", "control", "--limit", "50"]),
@@ -299,7 +308,7 @@ def measure_all(ds: Dataset, keys: list[str], progress: Callable[[str], None]) -
         ),
         "events_all": lambda: whole_process(ds, "events_all", [*db, "events", "--all"], streamed=True),
         "summary_2y": lambda: whole_process(
-            ds, "summary_2y", [*db, "summary", "--since", "2023-01-01", "--until", "2024-12-31"]
+            ds, "summary_2y", [*db, "summary", "--since", "2023-01-01", "--until", "2024-12-31"], listing=False
         ),
         "export": lambda: export_row(ds),
         "import": lambda: import_row(ds),
@@ -312,6 +321,10 @@ def measure_all(ds: Dataset, keys: list[str], progress: Callable[[str], None]) -
             copy_db(ds.db, scratch)
         try:
             results[key] = runs[key]()
+        except Exception as exc:  # noqa: BLE001 - one broken row must not lose the others' figures
+            traceback.print_exc()
+            message = (str(exc).strip().splitlines() or [type(exc).__name__])[-1]
+            results[key] = Measured(Pairs(), error=f"{type(exc).__name__}: {message}"[:200])
         finally:
             if key == "log":
                 remove_db(scratch)

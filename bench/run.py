@@ -152,6 +152,7 @@ def bench_env(cache: Path) -> dict[str, str]:
 def document(results: dict[int, dict[str, rows.Measured]], args: argparse.Namespace, info: dict[str, str]) -> str:
     m = info
     top = max(results)
+    peak_source = "GNU `time -f %M`" if measure.TIME else "`wait4`, which counts the runner's RSS at fork too"
     lines = [
         "# Performance",
         "",
@@ -171,10 +172,11 @@ def document(results: dict[int, dict[str, rows.Measured]], args: argparse.Namesp
         "",
         *report.targets_table(results),
         "",
-        "sitlog ÷ floor is the median of the per-pair ratios (of times; of rates for export and import). The",
-        "events rows read smallest → largest size. Peaks are the highest RSS of the process (`wait4`), or for",
-        "the in-process rows the highest Python allocation (`tracemalloc`, one extra untimed call). A row that",
-        f"takes longer than the heavy limit ({args.heavy:g} s) runs one pair.",
+        "sitlog ÷ floor is the median of the per-pair ratios (of times; of rates for export and import); the",
+        "sitlog and floor columns are medians. The events rows read smallest → largest size. A peak is the",
+        f"process's highest RSS ({peak_source}), or for the in-process rows the highest Python allocation",
+        "(`tracemalloc`, one extra untimed call); MB = 10⁶ bytes. A row whose first run takes longer than",
+        f"{args.heavy:g} s runs one pair.",
         "",
         "## Scaling",
         "",
@@ -187,7 +189,7 @@ def document(results: dict[int, dict[str, rows.Measured]], args: argparse.Namesp
         "Whole-process rows run the installed `sitlog` script; their floor is `bench/floor.py replay`, which",
         "replays in a bare `sqlite3` process (it imports only `sqlite3` and `argparse`) the trace that",
         "`bench/sqltrace.py` captured from the same command in the same run: the same connections, statements,",
-        "parameters and rows fetched, each row written to stdout. In-process rows call sitlog after one",
+        "parameters and rows fetched (listings write each row to stdout). In-process rows call sitlog after one",
         "warm-up call and replay the trace on an open connection. Commands, on the largest database:",
         "",
     ]
@@ -275,6 +277,9 @@ def main() -> None:
     args.out.write_text(text)
     print(text)
     say(f"wrote {args.out}")
+    failed = [f"{size:,} events: {key}" for size, by_key in results.items() for key, m in by_key.items() if m.error]
+    if failed:
+        sys.exit(f"rows not measured (see the tracebacks above): {', '.join(failed)}")
 
 
 if __name__ == "__main__":
