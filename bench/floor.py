@@ -119,16 +119,15 @@ def replay(
             conns[c] = _connect(meta, arg, flag, sql, db)
         elif op == "execute":
             cur = conns[c].execute(sql, _swap(params[0], ids)) if params else conns[c].execute(sql)
-            if exhausted:
-                batch = cur.fetchall()
-            elif rows:
-                batch = cur.fetchmany(rows)
+            # Rows stream from the cursor (as a streaming sitlog would read them), never gathered in a list.
+            batch = cur if exhausted else cur.fetchmany(rows) if rows else ()
+            if write is None:
+                for _row in batch:
+                    fetched += 1
             else:
-                continue
-            fetched += len(batch)
-            if write is not None:
                 for row in batch:
                     write("\t".join([str(v) for v in row]) + "\n")
+                    fetched += 1
         elif op == "executemany":
             conns[c].executemany(sql, [_swap(p, ids) for p in params])
         elif op == "executescript":

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -176,7 +177,7 @@ def document(results: dict[int, dict[str, rows.Measured]], args: argparse.Namesp
         "sitlog and floor columns are medians. The events rows read smallest → largest size. A peak is the",
         f"process's highest RSS ({peak_source}), or for the in-process rows the highest Python allocation",
         "(`tracemalloc`, one extra untimed call); MB = 10⁶ bytes. A row whose first run takes longer than",
-        f"{args.heavy:g} s runs one pair.",
+        f"{args.heavy:g} s runs one pair; for a whole-process row that first run is the traced one (below).",
         "",
         "## Scaling",
         "",
@@ -209,7 +210,7 @@ def document(results: dict[int, dict[str, rows.Measured]], args: argparse.Namesp
         "## Reproduce",
         "",
         "```",
-        ".venv/bin/python bench/run.py " + " ".join(args.argv),
+        shlex.join([".venv/bin/python", "bench/run.py", *args.argv]),
         "```",
         "",
     ]
