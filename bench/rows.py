@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -175,21 +176,23 @@ def command_text(ds: Dataset, args: list[str]) -> str:
 def cli_in_process(ds: Dataset, name: str, args: list[str]) -> Measured:
     """``sitlog ARGS`` called in this process (output to /dev/null) against its trace replayed in-process."""
 
-    def sitlog() -> None:
-        with measure.quiet() as err:
-            code = sqltrace.run_cli(args)
-        if code != 0:
-            raise RuntimeError(f"sitlog {' '.join(args)} exited {code}: {err.read_text()[-2000:]}")
+    with measure.quiet() as err:  # around every call, so that redirecting is no part of the timings
 
-    sitlog()  # warm-up: imports, module-level caches, the page cache; the trace is of a warm call
-    with sqltrace.capture() as recorder:
-        sitlog()
-    recorder.write(ds.work / f"{name}.trace", ds.db)
-    meta, ops = floor.load(str(ds.work / f"{name}.trace"))
-    floor.replay(meta, ops)
-    pairs = measure.paired(
-        lambda: measure.timed(sitlog), lambda: measure.timed(lambda: floor.replay(meta, ops)), ds.pairs, ds.heavy
-    )
+        def sitlog() -> None:
+            code = sqltrace.run_cli(args)
+            if code != 0:
+                sys.stderr.flush()
+                raise RuntimeError(f"sitlog {' '.join(args)} exited {code}: {err.read_text()[-2000:]}")
+
+        sitlog()  # warm-up: imports, module-level caches, the page cache; the trace is of a warm call
+        with sqltrace.capture() as recorder:
+            sitlog()
+        recorder.write(ds.work / f"{name}.trace", ds.db)
+        meta, ops = floor.load(str(ds.work / f"{name}.trace"))
+        floor.replay(meta, ops)
+        pairs = measure.paired(
+            lambda: measure.timed(sitlog), lambda: measure.timed(lambda: floor.replay(meta, ops)), ds.pairs, ds.heavy
+        )
     return Measured(pairs, notes=[command_text(ds, args)])
 
 
