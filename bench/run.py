@@ -150,6 +150,19 @@ def bench_env(cache: Path) -> dict[str, str]:
     return env
 
 
+def reproducible(argv: list[str]) -> list[str]:
+    """The command line without what does not change a figure (``--note``)."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--note":
+            skip = True
+        elif not arg.startswith("--note="):
+            out.append(arg)
+    return out
+
+
 def document(results: dict[int, dict[str, rows.Measured]], args: argparse.Namespace, info: dict[str, str]) -> str:
     m = info
     top = max(results)
@@ -210,8 +223,11 @@ def document(results: dict[int, dict[str, rows.Measured]], args: argparse.Namesp
         "## Reproduce",
         "",
         "```",
-        shlex.join([".venv/bin/python", "bench/run.py", *args.argv]),
+        shlex.join([".venv/bin/python", "bench/run.py", *reproducible(args.argv)]),
         "```",
+        "",
+        "Databases are generated into the cache directory (`--cache`, default `bench/.cache/`) on first use",
+        "(1M events: about a minute) and reused while `bench/generate.py` and sitlog's schema stay the same.",
         "",
     ]
     return "\n".join(lines)
