@@ -138,6 +138,9 @@ class Stderr:
 def bench_env(cache: Path) -> dict[str, str]:
     """The environment every sitlog run gets: a fixed clock and zone, no config file, no colour."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SITLOG_", "_SITLOG_", "COMP_"))}
+    # Measure what a user runs: Python's bytecode cache in use (a shell that sets PYTHONDONTWRITEBYTECODE
+    # would have every run compile sitlog and its libraries from source, +100-300 ms a command).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
         SITLOG_TZ="UTC",
         SITLOG_NOW=rows.NOW,
