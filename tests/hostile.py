@@ -131,3 +131,33 @@ def scratch_mount(where: Path, size: str = "16m") -> Iterator[Path]:
 def remount_ro(where: Path) -> None:
     done = subprocess.run(["mount", "-o", "remount,ro", str(where)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+# Runs several commands in one process (CliRunner there), so that a batch under `setpriv` costs one start.
+_BATCH = """
+import json, sys
+from typer.testing import CliRunner
+from sitlog.cli import app
+runner = CliRunner()
+results = []
+for args in json.loads(sys.argv[1]):
+    result = runner.invoke(app, args)
+    crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
+    results.append([result.exit_code, result.stdout, result.stderr + (repr(result.exception) if crashed else "")])
+sys.stdout.write(json.dumps(results))
+"""
+
+
+def run_batch(commands: list[list[str]], env: dict[str, str], prefix: list[str] | None = None) -> list[Run]:
+    """Each of ``commands`` run through the CLI in one real process (optionally under ``prefix``)."""
+    import json
+
+    proc = subprocess.run(
+        [*(prefix or []), sys.executable, "-c", _BATCH, json.dumps(commands)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return [Run(code, out, err) for code, out, err in json.loads(proc.stdout)]

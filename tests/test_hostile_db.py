@@ -26,6 +26,7 @@ from tests.hostile import (
     entry,
     integrity,
     remount_ro,
+    run_batch,
     run_cli,
     schema_rows,
     scratch_mount,
@@ -240,18 +241,19 @@ def _read_only_checks(
     path: Path, expected: dict[str, str], env: dict[str, str], prefix: list[str], ledger: Ledger, out: Path
 ) -> None:
     db_entry = entry(path)
-    for args in READ_ONLY_READS:
-        run = run_cli(["--db", str(path), *args], env, prefix)
+    writes = [["--db", str(path), *expand(args, out)] for args in WRITES]
+    reads = [["--db", str(path), *args] for args in READ_ONLY_READS]
+    runs = run_batch([*reads, ["--db", str(path), "backup", str(out / "copy.db")], *writes], env, prefix)
+    for args, run in zip(READ_ONLY_READS, runs, strict=False):
         assert run.exit_code == 0, (args, run.stderr)
         assert "Traceback" not in run.stderr
         assert run.stdout == expected[" ".join(args)], args
         ledger.trial(True)
-    backup = run_cli(["--db", str(path), "backup", str(out / "copy.db")], env, prefix)
+    backup = runs[len(reads)]
     assert backup.exit_code == 0, backup.stderr
     assert integrity(out / "copy.db") == ["ok"]
     ledger.trial(True)
-    for args in WRITES:
-        run = run_cli(["--db", str(path), *expand(args, out)], env, prefix)
+    for args, run in zip(WRITES, runs[len(reads) + 1 :], strict=True):
         if args == ["migrate"]:  # nothing to migrate: says so without asking to write
             assert run.exit_code == 0 and "already" in run.stderr, run.stderr
         else:

@@ -40,7 +40,7 @@ class Store:
     """A sitlog database, opened for writing (the default) or with ``read_only``.
 
     Writing: a missing file is created (0600, with its folders); an empty one (0 bytes, or SQLite with no
-    tables) is initialised, saying so through ``notify``; a database up to 32 MB is quick-checked (a
+    tables) is initialised, saying so through ``notify``; a database up to 16 MB is quick-checked (a
     damaged one is refused); an older schema is backed up beside the file (``NAME.vN.bak``, SQLite's
     backup API, 0600) and then migrated in one transaction. Read-only: the file must exist and be at this
     schema (``accept_older`` also takes an older one, for ``backup``); nothing is ever written, not even

@@ -23,10 +23,11 @@ from sitlog.errors import Busy, SitlogError, StorageError
 
 _MAGIC = b"SQLite format 3\x00"
 
-# Write commands run ``PRAGMA quick_check`` first on databases up to this size: ~20 ms at 10k events and
-# ~100 ms at 100k (60 MB), but 1.8 s at 1M events (570 MB), so bigger files rely on SQLite's own checks
-# of every page a command reads (``cell_size_check``) and on ``sitlog check`` (docs/design.md).
-QUICK_CHECK_MAX_BYTES = 32 * 1024 * 1024
+# Write commands run ``PRAGMA quick_check`` first on databases up to this size (about 15,000 events):
+# +10-15 ms on a `log` into a new database, ~20-50 ms at 10k events; at 100k events (60 MB) it would be
+# ~100 ms and at 1M (570 MB) 1.8 s per command, so bigger files rely on SQLite's own checks of every page a
+# command reads (``cell_size_check``), which end the command with exit 6, and on ``sitlog check``.
+QUICK_CHECK_MAX_BYTES = 16 * 1024 * 1024
 
 # SQLite's primary result codes that are a storage problem, not a bug (https://sqlite.org/rescode.html).
 _PERM, _BUSY, _LOCKED, _NOMEM, _READONLY, _IOERR = 3, 5, 6, 7, 8, 10
