@@ -212,17 +212,25 @@ def test_sigint_at_any_moment_exits_130_without_a_traceback(
     """From the moment Python has found the sitlog package (``-X importtime`` says when: before that, in
     the first tens of milliseconds, Ctrl-C belongs to Python's own start-up), through the imports, the
     store, the write and the exit."""
-    ledger = reliability("SIGINT at a random moment (sitlog's start-up included) of log, places add, export -o")
+    ledger = reliability("SIGINT at a random moment (sitlog's start-up included) of log, places add, import, export")
     assert sitlog("log", "strike", "Ariha", "--by", "SAA").exit_code == 0
     out = tmp_path / "out"
     out.mkdir()
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from bench_import import generate
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    batch = tmp_path / "batch.jsonl"
+    generate(batch, 3000)
     rng = random.Random(SEED + 3)
-    for trial in range(18):
+    for trial in range(20):
         args = [
             ["log", "strike", "Saraqib", "--by", "SAA"],
             ["places", "add", f"Zabun {chr(65 + trial)}", "--admin1", "Idlib"],  # a new name each time
+            ["import", str(batch)],
             ["export", "-o", str(out / "events.jsonl")],
-        ][trial % 3]
+        ][trial % 4]
         before = count(db)
         proc = subprocess.Popen([sys.executable, "-X", "importtime", "-m", "sitlog", *args], env={**os.environ, **env},
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
@@ -245,7 +253,7 @@ def test_sigint_at_any_moment_exits_130_without_a_traceback(
             proc.returncode in (0, 130) and "Traceback" not in err
             and (proc.returncode == 0 or err in ("", "Interrupted\n") or err.endswith("\nInterrupted\n"))
             and not half and whole_export and integrity(db) == ["ok"]
-            and added in ((0, 1) if args[0] == "log" else (0,))
+            and added in {"log": (0, 1), "import": (0, 3000)}.get(args[0], (0,))
         )  # fmt: skip
         ledger.trial(ok)
         assert ok, (trial, args, proc.returncode, err[-800:], half)

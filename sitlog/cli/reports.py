@@ -361,6 +361,9 @@ def backup_cmd(
     from sitlog.store.reports import backup
 
     counts = backup(session(ctx).existing_store(accept_older=True), dest)
+    if counts is None:
+        message(f"backed up the database to {dest}, damage included: its events could not be counted")
+        return
     message(f"backed up {counts['events']} events ({counts['revisions']} revisions) to {dest}")
 
 

@@ -394,9 +394,10 @@ def control_conflicts(store: Store) -> list[str]:
 # --- backup ------------------------------------------------------------------------------------------
 
 
-def backup(store: Store, dest: Path) -> dict[str, int]:
+def backup(store: Store, dest: Path) -> dict[str, int] | None:
     """A consistent copy of the database through SQLite's backup API (0600; ``store.backup.backup_to``):
-    never overwrites a file or follows a link at ``dest``. Returns the copy's events and revisions counts.
+    never overwrites a file or follows a link at ``dest``. Returns the copy's events and revisions counts
+    (None when they cannot be read: the copy of a damaged database is as damaged).
     Raises ``InvalidInput`` (exit 3) for a taken or unwritable destination, ``StorageError`` (exit 6) when
     SQLite fails."""
     if os.path.lexists(dest):
@@ -411,9 +412,11 @@ def backup(store: Store, dest: Path) -> dict[str, int]:
         raise InvalidInput(f"cannot write {dest}: {exc.strerror or exc}") from None
     except sqlite3.Error as exc:
         raise StorageError(f"backup to {dest} failed: {exc}") from None
-    target = sqlite3.connect(file_uri(dest, mode="ro"), uri=True)
+    target = sqlite3.connect(file_uri(dest, mode="ro", immutable="1"), uri=True)
     try:
         return {t: int(target.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in ("events", "revisions")}
+    except sqlite3.DatabaseError:
+        return None  # a copy of a damaged database holds the same damage: the copy is made, uncounted
     finally:
         target.close()
 
