@@ -104,7 +104,8 @@ def _create(path: Path) -> Found:
     try:
         os.close(os.open(path, flags, stat.S_IRUSR | stat.S_IWUSR))
     except FileExistsError:
-        return examine(path, create=True)  # another process made it first: take theirs as found
+        examine(path, create=True)  # another sitlog made it a moment ago: check it, then treat it as new
+        return "created"
     except OSError as exc:
         raise StorageError(f"cannot create {path}: {exc.strerror}") from None
     return "created"
