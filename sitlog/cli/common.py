@@ -16,6 +16,13 @@ if TYPE_CHECKING:
     from sitlog.render.output import Display, Format, Report
 
 
+def notice(text: str) -> None:
+    """A line for the user on stderr, now (the store's: a backup made before migrating, a file initialised)."""
+    from sitlog.render.output import message
+
+    message(text)
+
+
 def session(ctx: typer.Context) -> Session:
     obj = ctx.find_root().obj
     assert isinstance(obj, Session)
@@ -388,9 +395,30 @@ class SitlogGroup(TyperGroup):
         except KeyboardInterrupt:
             sys.stderr.write("Interrupted\n")
             raise typer.Exit(130) from None
+        except Exception as exc:
+            mapped = _storage_failure(exc, ctx)
+            if mapped is None:
+                raise
+            from sitlog.render.output import message
+
+            message(f"Error: {mapped.message}")
+            raise typer.Exit(mapped.exit_code) from None
         finally:
             if isinstance(ctx.obj, Session) and ctx.parent is None:
                 ctx.obj.close()
+
+
+def _storage_failure(exc: Exception, ctx: Any) -> SitlogError | None:
+    """SQLite's storage errors met anywhere in a command (a damaged page, a full disk, a lock) as the
+    user's error; None for everything else, which stays a bug with its traceback."""
+    if "sqlite3" not in sys.modules:
+        return None
+    from pathlib import Path
+
+    from sitlog.store.opening import failure
+
+    obj = ctx.find_root().obj
+    return failure(exc, obj.db_path if isinstance(obj, Session) else Path("the database"))
 
 
 # Which module registers each top-level command, in the order `sitlog --help` and completion list them.
@@ -400,8 +428,8 @@ COMMAND_MODULES = {
     "events": "root", "config": "config", "amend": "corrections", "corroborate": "corrections",
     "retract": "corrections", "undo": "corrections", "show": "corrections", "export": "exchange",
     "import": "exchange", "status": "reports", "history": "reports", "summary": "reports", "diff": "reports",
-    "demo": "reports", "check": "reports", "backup": "reports", "when": "when", "log": "root", "chart": "charts",
-    "session": "config", "places": "gazetteer", "actors": "gazetteer",
+    "demo": "reports", "check": "reports", "backup": "reports", "migrate": "reports", "when": "when",
+    "log": "root", "chart": "charts", "session": "config", "places": "gazetteer", "actors": "gazetteer",
 }  # fmt: skip
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from sitlog.cli.common import FormatOpt, GradeOpt, JsonOpt, SourceOpt, app, make_app, session, show
+from sitlog.cli.common import FormatOpt, GradeOpt, JsonOpt, SourceOpt, app, make_app, notice, session, show
 from sitlog.cli.settings import KEYS, SESSION_KEYS, Setting, Settings
 from sitlog.ops.session import Session
 
@@ -47,7 +47,7 @@ def apply_settings(ctx: typer.Context, db: Path | None, tz: str | None) -> Sessi
     log_values = log_defaults(settings, now, zone)
     ctx.default_map = {**(ctx.default_map or {}), **default_map(ctx.command, settings, log_values)}
     ctx.meta[SETTINGS_META] = (settings, db_setting, tz_setting)
-    return Session(db_path=db_path, tz=zone, now=now)
+    return Session(db_path=db_path, tz=zone, now=now, notify=notice)
 
 
 def _settings(ctx: typer.Context) -> tuple[Settings, Setting, Setting]:

@@ -113,19 +113,17 @@ def export_cmd(
         export(store, request, sys.stdout, message)
         sys.stdout.flush()
         return
-    # Write beside the target and rename: a failed export never leaves half a file behind.
-    partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
-    try:
-        with open(partial, "w", encoding="utf-8", newline="") as out:
-            count = export(store, request, out, message)
-        os.replace(partial, output)
-    except OSError as exc:
-        from sitlog.errors import InvalidInput
+    from sitlog.errors import InvalidInput
+    from sitlog.exchange.destination import replacing
 
+    if output.exists() and sess.db_path.exists() and os.path.samefile(output, sess.db_path):
+        raise InvalidInput(f"cannot write {output}: it is the database itself")
+    # A private temporary file beside the target, renamed over it: a failed export leaves the old file whole.
+    try:
+        with replacing(output) as out:
+            count = export(store, request, out, message)
+    except OSError as exc:
         raise InvalidInput(f"cannot write {output}: {exc.strerror or exc}") from None
-    finally:
-        if partial.exists():
-            partial.unlink()
     unit = "revisions" if chosen is ExportFormat.JSONL else "events"
     message(f"exported {count} {unit} to {output} ({chosen.value})")
 

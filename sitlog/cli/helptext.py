@@ -19,6 +19,7 @@ PANEL_OF = {
     "chart": "Report",
     "export": "Exchange", "import": "Exchange",
     "config": "Admin", "when": "Admin", "demo": "Admin", "check": "Admin", "backup": "Admin",
+    "migrate": "Admin",
 }  # fmt: skip
 
 EXAMPLES = {
@@ -66,6 +67,7 @@ EXAMPLES = {
     "demo": "sitlog demo",
     "check": "sitlog check",
     "backup": "sitlog backup ~/ops/aleppo-backup.db",
+    "migrate": "sitlog migrate",
 }
 
 # Option (or argument) name → metavar: what the value is, in the words of SPEC.md.

@@ -286,15 +286,19 @@ def demo_cmd(
     from sitlog.render.reports import combined_report
     from sitlog.store import Store
 
-    tz_given = ctx.find_root().params.get("tz")
+    root = ctx.find_root()
+    tz_given = root.params.get("tz")
     tz = report_zone(tz_given or DEMO_ZONE)
+    given = root.get_parameter_source("db")
+    if db is None and given is not None and given.name == "COMMANDLINE":
+        db = session(ctx).db_path  # `sitlog --db X demo`; SITLOG_DB (your own log) is never the demo's
     now = parse_now(DEMO_NOW, tz)
     scenario = (files("sitlog") / "data" / "demo_scenario.jsonl").read_text("utf-8").splitlines()
     with tempfile.TemporaryDirectory(prefix="sitlog-demo-") as tmp:
         path = db if db is not None else Path(tmp) / "demo.db"
         if path.exists() and path.stat().st_size > 0:
             raise InvalidInput(f"{path} already exists; the demo loads into a new database file")
-        store = Store(path)
+        store = Store(path, notify=message)
         try:
             loaded = load_scenario(store, scenario)
             report = combined_report(
@@ -314,10 +318,6 @@ def demo_cmd(
 # --- admin -------------------------------------------------------------------------------------------
 
 
-def _existing_store(sess: Session) -> Store:
-    return sess.existing_store()
-
-
 @app.command("check")
 def check_cmd(
     ctx: typer.Context,
@@ -328,14 +328,23 @@ def check_cmd(
     pager: NoPagerOpt = True,
 ) -> None:
     """Check the database: SQLite integrity, foreign keys, head table, revision chains, control conflicts."""
+    from sitlog.errors import StorageError
     from sitlog.render.output import message
     from sitlog.render.reports import check_report
+    from sitlog.store.opening import recover_hint
     from sitlog.store.reports import check
 
-    store = _existing_store(session(ctx))
+    sess = session(ctx)
+    store = sess.existing_store()
     results = check(store)
     show(check_report(results), fmt, as_json)
     problems = sum(len(r.problems) for r in results)
+    damage = sum(len(r.problems) for r in results if r.name == "integrity")
+    if damage:
+        raise StorageError(
+            f"{sess.db_path} is damaged: SQLite's integrity check found {damage} problem{'s' if damage != 1 else ''}; "
+            f"{recover_hint(sess.db_path)}"
+        )
     if problems:
         raise InvalidInput(f"check found {problems} problem{'s' if problems != 1 else ''}")
     counts = store.counts()
@@ -347,9 +356,29 @@ def backup_cmd(
     ctx: typer.Context,
     dest: Annotated[Path, typer.Argument(help="Where to write the copy (must not exist yet).")],
 ) -> None:
-    """Write a consistent copy of the database (safe while others write); never overwrites."""
+    """Write a consistent copy of the database (safe while others write); never overwrites; 0600."""
     from sitlog.render.output import message
     from sitlog.store.reports import backup
 
-    counts = backup(_existing_store(session(ctx)), dest)
+    counts = backup(session(ctx).existing_store(accept_older=True), dest)
+    if counts is None:
+        message(f"backed up the database to {dest}, damage included: its events could not be counted")
+        return
     message(f"backed up {counts['events']} events ({counts['revisions']} revisions) to {dest}")
+
+
+@app.command("migrate")
+def migrate_cmd(ctx: typer.Context) -> None:
+    """Bring an older database to this sitlog's schema, after a backup beside it (NAME.vN.bak, 0600).
+
+    Read commands refuse an older schema and never migrate; write commands migrate the same way."""
+    from sitlog.render.output import message
+    from sitlog.store import SCHEMA_VERSION
+
+    sess = session(ctx)
+    version = sess.existing_store(accept_older=True).schema_version
+    if version == SCHEMA_VERSION:
+        message(f"{sess.db_path} is already at schema {SCHEMA_VERSION}; nothing to migrate")
+        return
+    migrated = sess.store().schema_version
+    message(f"migrated {sess.db_path} from schema {version} to schema {migrated}")

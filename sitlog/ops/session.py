@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -27,24 +28,28 @@ class Session:
     now: datetime
     _store: Store | None = None
     warnings: list[str] = field(default_factory=list)  # what reading times had to choose; for stderr
+    notify: Callable[[str], None] | None = None  # a line for stderr now (a backup before migrating…)
 
     def store(self) -> Store:
+        """The store of a write command: created if missing (0600), migrated after a backup if older.
+        Raises ``StorageError`` (exit 6) or ``Busy`` (exit 5), see ``Store``."""
+        if self._store is not None and self._store.read_only:
+            self.close()
         if self._store is None:
             from sitlog.store import Store
 
-            self._store = Store(self.db_path, busy_timeout=busy_timeout())
+            self._store = Store(self.db_path, busy_timeout=busy_timeout(), notify=self.notify or _quiet)
         return self._store
 
-    def existing_store(self) -> Store:
-        """The store of a read-only command: a missing database file is an error, never created."""
-        from sitlog.errors import StorageError
+    def existing_store(self, accept_older: bool = False) -> Store:
+        """The store of a read command, opened read-only: a missing database is an error (exit 6), never
+        created; an older schema is refused with a hint to run ``sitlog migrate`` unless ``accept_older``;
+        nothing is written (no WAL switch, no migration), so a database one may only read works."""
+        if self._store is None:
+            from sitlog.store import Store
 
-        if self._store is None and not self.db_path.is_dir() and not self.db_path.exists():
-            raise StorageError(
-                f"no sitlog database at {self.db_path} (check --db or SITLOG_DB; "
-                "`sitlog log …` or `sitlog import` creates one)"
-            )
-        return self.store()
+            self._store = Store(self.db_path, busy_timeout=busy_timeout(), read_only=True, accept_older=accept_older)
+        return self._store
 
     def when(self, text: str | None, warn_future: bool = False) -> When:
         """``text`` read as a when-expression (None: now); DST choices (and, with ``warn_future``, a
@@ -74,6 +79,10 @@ class Session:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def _quiet(text: str) -> None:
+    pass
 
 
 def busy_timeout() -> float:

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from urllib.parse import quote
 
 from sitlog.domain.spelling import name_key
+from sitlog.errors import SitlogError
 from sitlog.store.handles import recent_handles
+from sitlog.store.opening import connect_read, examine
 
 
 def _connect(path: Path) -> sqlite3.Connection | None:
-    if not path.is_file():
-        return None
+    # As read commands open it (store/opening.py): no -wal/-shm left behind, nothing but a regular file.
     try:
-        return sqlite3.connect(f"file:{quote(str(path.absolute()))}?mode=ro", uri=True, timeout=0.05)
-    except sqlite3.Error:
+        if examine(path, create=False) != "existing":
+            return None
+        return connect_read(path, busy_timeout=0.05)
+    except SitlogError:
         return None
 
 

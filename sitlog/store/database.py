@@ -2,59 +2,143 @@
 
 What is stored is read and written through the store's parts: ``places``, ``actors`` and
 ``events`` (the revision log). Report queries, undo bookkeeping and bulk paths are module-level
-functions over a ``Store`` in ``reports``, ``revisions``, ``bulk`` and ``export``.
+functions over a ``Store`` in ``reports``, ``revisions``, ``bulk`` and ``export``. How the file is
+examined and opened is in ``opening``; backups in ``backup``.
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from sitlog.domain.model import utc_key
-from sitlog.errors import Busy, StorageError
+from sitlog.errors import StorageError
 from sitlog.store.actors import Actors
+from sitlog.store.backup import backup_beside
 from sitlog.store.events import Events
+from sitlog.store.opening import (
+    Found,
+    connect_read,
+    connect_write,
+    examine,
+    file_uri,
+    quick_check,
+    storage_error,
+)
 from sitlog.store.places import Places
 from sitlog.store.schema import MIGRATIONS, SCHEMA_VERSION
 
-_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+def _quiet(text: str) -> None:
+    pass
 
 
 class Store:
-    """A sitlog database. Opening it creates the file (mode 0600) and applies pending migrations."""
+    """A sitlog database, opened for writing (the default) or with ``read_only``.
 
-    def __init__(self, path: Path, busy_timeout: float = 5.0) -> None:
+    Writing: a missing file is created (0600, with its folders); an empty one (0 bytes, or SQLite with no
+    tables) is initialised, saying so through ``notify``; a database up to 16 MB is quick-checked (a
+    damaged one is refused); an older schema is backed up beside the file (``NAME.vN.bak``, SQLite's
+    backup API, 0600) and then migrated in one transaction. Read-only: the file must exist and be at this
+    schema (``accept_older`` also takes an older one, for ``backup``); nothing is ever written, not even
+    the -wal switch. Raises ``StorageError`` (exit 6) — not a sitlog database, a newer schema, damage,
+    no permission — or ``Busy`` (exit 5)."""
+
+    def __init__(
+        self,
+        path: Path,
+        busy_timeout: float = 5.0,
+        *,
+        read_only: bool = False,
+        accept_older: bool = False,
+        notify: Callable[[str], None] = _quiet,
+    ) -> None:
         self.path = path
-        self.conn = connect(path, busy_timeout)
-        self._migrate()
+        self.read_only = read_only
+        found = examine(path, create=not read_only)
+        self.conn = connect_read(path, busy_timeout) if read_only else connect_write(path, busy_timeout)
+        try:
+            applied = self._applied(found)
+            if read_only:
+                self._readable(applied, accept_older)
+            else:
+                self._prepare(found, applied, notify)
+        except BaseException:
+            self.conn.close()
+            raise
         self.places = Places(self.conn)
         self.actors = Actors(self.conn)
         self.events = Events(self.conn, self.actors)
 
-    def _migrate(self) -> None:
+    def _applied(self, found: Found) -> list[str]:
+        """The migrations applied to the file; refuses another application's SQLite and a newer schema."""
         try:
             tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            applied = set(MIGRATIONS.applied(self.conn))
-            if tables and "_sqlite_migrations" not in tables:
-                raise StorageError(f"{self.path} is an SQLite database but not a sitlog one")
-            known = set(MIGRATIONS.names)
-            if applied - known:
-                raise StorageError(
-                    f"{self.path} has schema version {len(applied)}, newer than this sitlog ({SCHEMA_VERSION}); "
-                    "upgrade sitlog"
-                )
-            # Only once the file is known to be ours: switching journal mode rewrites the file header.
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            if len(applied) < len(known):
-                with self.transaction():
-                    MIGRATIONS.apply(self.conn)
+            applied = MIGRATIONS.applied(self.conn) if "_sqlite_migrations" in tables else []
         except sqlite3.DatabaseError as exc:
             raise storage_error(exc, self.path) from None
+        if not tables:
+            if self.read_only:
+                raise StorageError(
+                    f"{self.path} is an empty SQLite database, not a sitlog one yet; "
+                    "`sitlog log …` or `sitlog import` initialises it"
+                )
+            return []
+        if not applied:
+            raise StorageError(f"{self.path} is an SQLite database but not a sitlog one")
+        newer = set(applied) - set(MIGRATIONS.names)
+        if newer:
+            raise StorageError(
+                f"{self.path} has schema version {len(applied)}, newer than this sitlog ({SCHEMA_VERSION}); "
+                "upgrade sitlog"
+            )
+        return applied
+
+    def _readable(self, applied: list[str], accept_older: bool) -> None:
+        if len(applied) < SCHEMA_VERSION and not accept_older:
+            raise StorageError(
+                f"{self.path} has schema {len(applied)}, older than this sitlog's {SCHEMA_VERSION}: run "
+                "`sitlog migrate` (it backs the database up first); read commands never migrate"
+            )
+
+    def _prepare(self, found: Found, applied: list[str], notify: Callable[[str], None]) -> None:
+        """Before the first write: initialise an empty file, or check it and (after a backup) migrate it."""
+        try:
+            if not applied and found != "created":
+                what = "" if found == "empty" else " (an SQLite database with no tables)"
+                notify(f"initialised the empty file {self.path}{what} as a sitlog database")
+            if applied:
+                quick_check(self.conn, self.path)
+            # Only once the file is known to be ours: switching journal mode rewrites the file header.
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            if len(applied) == SCHEMA_VERSION:
+                return
+            with self.transaction():  # the write lock first: nobody else migrates between backup and migration
+                applied = MIGRATIONS.applied(self.conn)
+                if applied and len(applied) < SCHEMA_VERSION:
+                    backup = self._backup(len(applied))
+                    notify(
+                        f"backed up {self.path} (schema {len(applied)}) to {backup}; "
+                        f"migrating it to schema {SCHEMA_VERSION}"
+                    )
+                MIGRATIONS.apply(self.conn)
+        except sqlite3.DatabaseError as exc:
+            raise storage_error(exc, self.path) from None
+
+    def _backup(self, version: int) -> Path:
+        """A copy of the committed database beside it, read by a second connection (ours holds the lock)."""
+        source = sqlite3.connect(file_uri(self.path, mode="ro"), uri=True, isolation_level=None)
+        try:
+            return backup_beside(source, self.path, version)
+        except OSError as exc:
+            raise StorageError(
+                f"cannot back {self.path} up before migrating it ({exc.strerror or exc}); nothing was changed"
+            ) from None
+        finally:
+            source.close()
 
     def close(self) -> None:
         self.conn.close()
@@ -68,18 +152,26 @@ class Store:
         """One ``BEGIN IMMEDIATE`` transaction: the write lock is taken up front, so no write is lost."""
         try:
             self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
+        except sqlite3.DatabaseError as exc:
             raise storage_error(exc, self.path) from None
         try:
             yield
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
         try:
             self.conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            self.conn.execute("ROLLBACK")
+        except sqlite3.DatabaseError as exc:
+            self._rollback()
             raise storage_error(exc, self.path) from None
+
+    def _rollback(self) -> None:
+        # SQLite may have rolled back already (a damaged page, a full disk): never mask the first error.
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
     def begin_changeset(self, changeset_id: str, operator: str, command: str, now: datetime, summary: str) -> None:
         """Record a change set (inside a transaction): the unit ``undo`` reverts."""
@@ -96,48 +188,3 @@ class Store:
             table: int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
             for table in ("places", "actors", "events", "revisions", "changesets")
         }
-
-
-def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
-    """Open ``path``, creating it with mode 0600; refuse (exit 6) what is not a usable SQLite file."""
-    if path.is_dir():
-        raise StorageError(f"{path} is a directory, not a database file")
-    if path.exists():
-        if not os.access(path, os.R_OK | os.W_OK):
-            raise StorageError(f"cannot read and write {path}: permission denied")
-        with open(path, "rb") as handle:
-            head = handle.read(16)
-        if head and head != _SQLITE_MAGIC:
-            raise StorageError(f"{path} is not a sitlog database (not an SQLite file)")
-    else:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except (FileExistsError, NotADirectoryError):
-            raise StorageError(f"cannot create {path}: a parent of it is a file, not a directory") from None
-        except OSError as exc:
-            raise StorageError(f"cannot create {path}: {exc.strerror or exc}") from None
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, stat.S_IRUSR | stat.S_IWUSR)
-            os.close(fd)
-        except FileExistsError:
-            pass  # another process created it first: open theirs
-        except OSError as exc:
-            raise StorageError(f"cannot create {path}: {exc.strerror}") from None
-    try:
-        conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA synchronous=FULL")
-    except sqlite3.DatabaseError as exc:
-        raise storage_error(exc, path) from None
-    return conn
-
-
-def storage_error(exc: sqlite3.Error, path: Path) -> Exception:
-    text = str(exc)
-    if "locked" in text or "busy" in text:
-        return Busy(f"database {path} is busy (locked by another sitlog) past the timeout; try again")
-    if "readonly" in text or "read-only" in text:
-        return StorageError(f"cannot write {path}: read-only")
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return StorageError(f"{path} is not a usable sitlog database ({text})")
-    return StorageError(f"{path}: {text}")

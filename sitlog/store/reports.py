@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import stat
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -19,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 from sitlog.domain.model import ControlStatus, Event, Kind, Place, Precision, When, day_bounds, utc_key
 from sitlog.domain.report import CheckResult, StatusEntry, claims_since, status_from_events
 from sitlog.errors import InvalidInput, StorageError
+from sitlog.store.backup import backup_to
 from sitlog.store.codecs import AT_LAST_SQL
 from sitlog.store.events import EVENT_SELECT, heads
+from sitlog.store.opening import file_uri
 
 if TYPE_CHECKING:
     from sitlog.store import Store
@@ -315,11 +316,15 @@ def _capped(rows: Sequence[str]) -> tuple[str, ...]:
 
 
 def check(store: Store) -> list[CheckResult]:
-    """SQLite integrity, foreign keys, the head table against the revisions, same-instant control conflicts."""
+    """SQLite integrity (``PRAGMA integrity_check``: every page, every index entry), foreign keys, the head
+    table against the revisions, same-instant control conflicts. On page damage only the integrity result is
+    returned: the other checks would read the damaged pages."""
     conn = store.conn
     results = []
     integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
     results.append(CheckResult("integrity", _capped([] if integrity == ["ok"] else integrity)))
+    if integrity != ["ok"]:
+        return results  # the other checks would read the damaged pages: recover first
     fk = [
         f"{t} row {rowid} points at a missing {parent}"
         for t, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check")
@@ -389,32 +394,31 @@ def control_conflicts(store: Store) -> list[str]:
 # --- backup ------------------------------------------------------------------------------------------
 
 
-def backup(store: Store, dest: Path) -> dict[str, int]:
-    """A consistent copy of the database through SQLite's backup API; never overwrites a file."""
-    if dest.exists():
+def backup(store: Store, dest: Path) -> dict[str, int] | None:
+    """A consistent copy of the database through SQLite's backup API (0600; ``store.backup.backup_to``):
+    never overwrites a file or follows a link at ``dest``. Returns the copy's events and revisions counts
+    (None when they cannot be read: the copy of a damaged database is as damaged).
+    Raises ``InvalidInput`` (exit 3) for a taken or unwritable destination, ``StorageError`` (exit 6) when
+    SQLite fails."""
+    if os.path.lexists(dest):
         raise InvalidInput(f"{dest} already exists; sitlog backup never overwrites (choose a new name)")
     if not dest.parent.is_dir():
         raise InvalidInput(f"cannot write {dest}: directory {dest.parent} does not exist")
     try:
-        fd = os.open(dest, os.O_CREAT | os.O_EXCL | os.O_WRONLY, stat.S_IRUSR | stat.S_IWUSR)
+        backup_to(store.conn, dest)
     except FileExistsError:
         raise InvalidInput(f"{dest} already exists; sitlog backup never overwrites (choose a new name)") from None
     except OSError as exc:
-        raise InvalidInput(f"cannot write {dest}: {exc.strerror}") from None
-    os.close(fd)
-    try:
-        target = sqlite3.connect(dest)
-        try:
-            store.conn.backup(target)
-            counts = {
-                t: int(target.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in ("events", "revisions")
-            }
-        finally:
-            target.close()
+        raise InvalidInput(f"cannot write {dest}: {exc.strerror or exc}") from None
     except sqlite3.Error as exc:
-        dest.unlink(missing_ok=True)
         raise StorageError(f"backup to {dest} failed: {exc}") from None
-    return counts
+    target = sqlite3.connect(file_uri(dest, mode="ro", immutable="1"), uri=True)
+    try:
+        return {t: int(target.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in ("events", "revisions")}
+    except sqlite3.DatabaseError:
+        return None  # a copy of a damaged database holds the same damage: the copy is made, uncounted
+    finally:
+        target.close()
 
 
 def events_between(

@@ -1,0 +1,163 @@
+"""Helpers for the fault and abuse tests (issue 15): file snapshots, an unprivileged runner, old schemas,
+damaged pages and a scratch mount."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sqlite3
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Run
+
+Entry = tuple[str, int, int, int, str]
+
+
+def entry(path: Path) -> Entry:
+    """What a directory entry is, byte for byte: type, mode, size, mtime (ns) and a hash of a regular file."""
+    info = path.lstat()
+    digest = ""
+    if stat.S_ISREG(info.st_mode) and os.access(path, os.R_OK):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    elif stat.S_ISLNK(info.st_mode):
+        digest = os.readlink(path)
+    return (stat.filemode(info.st_mode), info.st_mode, info.st_size, info.st_mtime_ns, digest)
+
+
+def snapshot(folder: Path) -> dict[str, Entry]:
+    """Every entry of ``folder`` (not recursing): a changed, added or removed file shows as a difference."""
+    return {p.name: entry(p) for p in sorted(folder.iterdir())}
+
+
+def clean_error(run: Run, codes: set[int] | int = 6) -> None:
+    """Exit code from SPEC's list, one ``Error:`` line on stderr, nothing on stdout, no traceback."""
+    allowed = {codes} if isinstance(codes, int) else codes
+    assert run.exit_code in allowed, (run.exit_code, run.stdout[:300], run.stderr[-1500:])
+    assert "Traceback" not in run.stderr, run.stderr[-1500:]
+    assert run.stderr.startswith("Error: ") and run.stderr.count("\n") == 1, run.stderr
+    assert run.stdout == "", run.stdout[:300]
+
+
+def unprivileged_prefix() -> list[str]:
+    """A command prefix that runs a child without root's power over file permissions (or nothing when not
+    root): root reads and writes through mode bits, so read-only files and folders need this to mean anything."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: cannot drop the permission-override capabilities")
+    return [setpriv, "--bounding-set", "-dac_override,-dac_read_search,-fowner", "--"]
+
+
+def run_cli(args: list[str], env: dict[str, str], prefix: list[str] | None = None, timeout: float = 60) -> Run:
+    """``python -m sitlog ARGS`` in a real process (optionally under ``prefix``); a hang fails the test."""
+    try:
+        proc = subprocess.run(
+            [*(prefix or []), sys.executable, "-m", "sitlog", *args],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"sitlog {' '.join(args)} hung for {timeout} s")
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def schema_rows(db: Path) -> list[str]:
+    # A plain connection: its close removes the -wal/-shm it made (a mode=ro one leaves them behind).
+    with closing(sqlite3.connect(db)) as conn:
+        return [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY rowid")]
+
+
+def downgrade_before_handles(db: Path) -> int:
+    """Turn a current database into one made by the release before m009 (short handles): returns that
+    schema version. The database is left checkpointed (no -wal beside it)."""
+    with closing(sqlite3.connect(db, isolation_level=None)) as conn:
+        conn.execute("BEGIN")
+        conn.execute("DROP TRIGGER events_handle")
+        conn.execute("DROP TABLE handles")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name >= 'm009'")
+        conn.execute("COMMIT")
+        version = int(conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0])
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return version
+
+
+def damage_page(db: Path, index: str, kind: str = "leaf") -> int:
+    """Overwrite one page of ``index`` (a ``leaf`` or ``internal`` b-tree page) with junk; returns its number."""
+    with closing(sqlite3.connect(db, isolation_level=None)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
+        row = conn.execute(
+            "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = ? ORDER BY pageno LIMIT 1", (index, kind)
+        ).fetchone()
+    assert row is not None, f"no {kind} page in {index}"
+    with open(db, "r+b") as fh:
+        fh.seek((row[0] - 1) * page_size + 8)
+        fh.write(bytes((i * 37 + 11) % 251 for i in range(page_size - 16)))
+    return int(row[0])
+
+
+def integrity(db: Path) -> list[str]:
+    with closing(sqlite3.connect(db)) as conn:
+        return [r[0] for r in conn.execute("PRAGMA integrity_check")]
+
+
+@contextmanager
+def scratch_mount(where: Path, size: str = "16m") -> Iterator[Path]:
+    """A tmpfs of its own at ``where`` (root only); ``remount_ro(where)`` makes it read-only."""
+    where.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a scratch file system needs root (mount -t tmpfs)")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(where)],
+                          capture_output=True, text=True)  # fmt: skip
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def remount_ro(where: Path) -> None:
+    done = subprocess.run(["mount", "-o", "remount,ro", str(where)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+# Runs several commands in one process (CliRunner there), so that a batch under `setpriv` costs one start.
+_BATCH = """
+import json, sys
+from typer.testing import CliRunner
+from sitlog.cli import app
+runner = CliRunner()
+results = []
+for args in json.loads(sys.argv[1]):
+    result = runner.invoke(app, args)
+    crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
+    results.append([result.exit_code, result.stdout, result.stderr + (repr(result.exception) if crashed else "")])
+sys.stdout.write(json.dumps(results))
+"""
+
+
+def run_batch(commands: list[list[str]], env: dict[str, str], prefix: list[str] | None = None) -> list[Run]:
+    """Each of ``commands`` run through the CLI in one real process (optionally under ``prefix``)."""
+    import json
+
+    proc = subprocess.run(
+        [*(prefix or []), sys.executable, "-c", _BATCH, json.dumps(commands)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return [Run(code, out, err) for code, out, err in json.loads(proc.stdout)]
