@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 from typer.core import TyperGroup
 
+from sitlog.cli.inputs import check_arguments
 from sitlog.errors import SitlogError
 from sitlog.ops.session import Session
 
@@ -43,8 +44,12 @@ ExactOpt = Annotated[bool, typer.Option("--exact", help="--actor means that acto
 KindFilterOpt = Annotated[
     Optional[str], typer.Option("--kind", help="control, clash, casualties, strike, displacement, advance.")
 ]
+# Counts a person types are at most a billion: beyond any log, and safe for SQLite's 64-bit integers
+# (``--limit 99999999999999999999`` is a usage error, not an overflow inside a query).
+MAX_COUNT = 1_000_000_000
 MinSourcesOpt = Annotated[
-    Optional[int], typer.Option("--min-sources", min=1, help="Only events backed by at least N reports.")
+    Optional[int],
+    typer.Option("--min-sources", min=1, max=MAX_COUNT, help="Only events backed by at least N reports."),
 ]
 OverlappingOpt = Annotated[
     bool,
@@ -54,10 +59,11 @@ OverlappingOpt = Annotated[
         "(not only those whose window starts in it).",
     ),
 ]
-LimitOpt = Annotated[Optional[int], typer.Option("--limit", min=0, help="At most N events.")]
+LimitOpt = Annotated[Optional[int], typer.Option("--limit", min=0, max=MAX_COUNT, help="At most N events.")]
 # Which events a listing or export picks beyond place/actor/kind/time, and in what order (issue 13).
 NewestOpt = Annotated[
-    Optional[int], typer.Option("-n", "--newest", min=0, help="The newest N events, newest first.", show_default=False)
+    Optional[int],
+    typer.Option("-n", "--newest", min=0, max=MAX_COUNT, help="The newest N events, newest first.", show_default=False),
 ]
 ReverseOpt = Annotated[bool, typer.Option("--reverse", help="Reverse the order (newest first by default sort).")]
 SortOpt = Annotated[
@@ -191,7 +197,11 @@ def display() -> Display:
 WidthOpt = Annotated[
     Optional[int],
     typer.Option(
-        "--width", min=20, callback=_set_width, help="Lay tables out for N columns (default: the terminal's)."
+        "--width",
+        min=20,
+        max=10_000,
+        callback=_set_width,
+        help="Lay tables out for N columns (default: the terminal's).",
     ),
 ]
 ColorOpt = Annotated[
@@ -265,6 +275,23 @@ def hoist_global_options(args: list[str], takes: Any = None) -> list[str]:
     return front + rest
 
 
+def fail(text: str, exit_code: int) -> NoReturn:
+    """The one way a command ends in error: ``Error: text`` on stderr (control characters made visible)."""
+    from sitlog.render.output import message
+
+    message(f"Error: {text}")
+    raise typer.Exit(exit_code)
+
+
+def one_line_usage_error(exc: Exception) -> NoReturn:
+    """click's usage errors (a bad option value, a missing argument) as one ``Error:`` line, exit 2, with the
+    help command to run instead of click's usage block."""
+    text = exc.format_message()  # type: ignore[attr-defined]
+    sub = getattr(exc, "ctx", None)
+    hint = f" (see {sub.command_path} --help)" if sub is not None else ""
+    fail(f"{text}{hint}", getattr(exc, "exit_code", 2))
+
+
 class SitlogGroup(TyperGroup):
     """The only exit point for errors: a SitlogError becomes ``Error: …`` on stderr and its exit code."""
 
@@ -280,20 +307,22 @@ class SitlogGroup(TyperGroup):
                 sys.stdout.write(OVERVIEW)
                 ctx.exit(0)
             teach(self)
-            args = hoist_global_options(args, lambda opt: self._command_takes(args, opt))
             try:
+                check_arguments(self, args)
+                args = hoist_global_options(args, lambda opt: self._command_takes(args, opt))
                 return super().parse_args(ctx, args)
+            except SitlogError as exc:  # raised before `invoke`, whose handler is the usual exit point
+                fail(exc.message, exc.exit_code)
             except _ClickException as exc:
                 name = getattr(exc, "option_name", None)
-                if type(exc).__name__ != "NoSuchOption" or not name:
-                    raise
-                command = next((a for a in args if a in self.commands), "COMMAND")
-                exc.possibilities = None  # type: ignore[attr-defined]
-                exc.message = (  # type: ignore[attr-defined]
-                    f"{name} is not an option of sitlog itself: put it after the command "
-                    f"(sitlog {command} … {name} …); only --db and --tz go anywhere"
-                )
-                raise
+                if type(exc).__name__ == "NoSuchOption" and name:
+                    command = next((a for a in args if a in self.commands), "COMMAND")
+                    exc.possibilities = None  # type: ignore[attr-defined]
+                    exc.message = (  # type: ignore[attr-defined]
+                        f"{name} is not an option of sitlog itself: put it after the command "
+                        f"(sitlog {command} … {name} …); only --db and --tz go anywhere"
+                    )
+                one_line_usage_error(exc)
         return super().parse_args(ctx, args)
 
     def _command_takes(self, args: list[str], option: str) -> bool:
@@ -316,13 +345,15 @@ class SitlogGroup(TyperGroup):
         try:
             result = super().invoke(ctx)
             if isinstance(ctx.obj, Session) and ctx.parent is None and ctx.obj.warnings:
-                sys.stderr.write("".join(f"Warning: {w}\n" for w in ctx.obj.warnings))
+                from sitlog.render.output import message
+
+                for warning in ctx.obj.warnings:
+                    message(f"Warning: {warning}")
             return result
         except SitlogError as exc:
-            from sitlog.render.output import message
-
-            message(f"Error: {exc.message}")
-            raise typer.Exit(exc.exit_code) from None
+            fail(exc.message, exc.exit_code)
+        except _ClickUsageError as exc:  # a subcommand's own options, parsed inside this call
+            one_line_usage_error(exc)
         except BrokenPipeError:
             # The reader went away (``sitlog events | head -1``): end quietly, as ``git log | head`` does.
             # Point stdout at /dev/null so the interpreter's final flush cannot fail again.
