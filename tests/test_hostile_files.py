@@ -380,7 +380,12 @@ def test_hostile_values_in_a_jsonl_revision_never_crash_the_import(
     if problem is None and run.exit_code != 0 and db_counts(Path(target["SITLOG_DB"])) != before:
         problem = "a refused import changed the database"
     if problem is None and run.exit_code == 0:
-        for command in (("events", "--all", "--json"), ("events", "--all"), ("export", "--since", "1900-01-01"), ("export", "-f", "csv")):
+        for command in (
+            ("events", "--all", "--json"),
+            ("events", "--all"),
+            ("export", "--since", "1900-01-01"),
+            ("export", "-f", "csv"),
+        ):
             shown = sitlog(*command, **target)
             if shown.exit_code != 0:
                 problem = f"{command} after the import: exit {shown.exit_code} {shown.stderr}"
@@ -534,7 +539,12 @@ def test_hostile_cells_in_a_csv_row_never_crash_the_import(
     if problem is None and run.exit_code != 0 and db_counts(Path(target["SITLOG_DB"])) != before:
         problem = "a refused import changed the database"
     if problem is None and run.exit_code == 0:
-        for command in (("events", "--all", "--json"), ("events", "--all"), ("export", "--since", "1900-01-01"), ("export", "-f", "geojson")):
+        for command in (
+            ("events", "--all", "--json"),
+            ("events", "--all"),
+            ("export", "--since", "1900-01-01"),
+            ("export", "-f", "geojson"),
+        ):
             shown = sitlog(*command, **target)
             if shown.exit_code != 0:
                 problem = f"{command} after the import: exit {shown.exit_code} {shown.stderr}"

@@ -34,3 +34,17 @@ def json_safe(json_text: str) -> str:
     invisible format character inside its strings written as ``\\uXXXX``: the same JSON value, nothing
     raw that could move a terminal's cursor or reorder a line. C0 controls are already escaped by json."""
     return _INVISIBLE.sub(_escape, json_text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _byte(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def shown_name(name: str) -> str:
+    """A file name as text that any output or column can hold: a byte that is not UTF-8 (which Python reads
+    as a surrogate escape) is written ``\\xe9``. Other names come back unchanged."""
+    return _SURROGATE.sub(_byte, name) if _SURROGATE.search(name) else name

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
+from sitlog.domain.text import shown_name
 from sitlog.errors import InvalidInput, UsageError
 from sitlog.exchange import acled, acled_import, jsonl, ucdp
 from sitlog.exchange import csv as csv_format
@@ -195,15 +196,17 @@ def open_input(path: str) -> tuple[BinaryIO, str, int | None]:
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed by the caller
     except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+        raise InvalidInput(f"cannot read {shown_name(path)}: {exc.strerror}") from None
     import stat
 
     try:
         info = os.fstat(handle.fileno())
     except OSError:
-        return handle, path, None
+        return handle, shown_name(path), None
     if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode):
         # /dev/zero never ends and never ends a line: a device is no file to import (a pipe is: - or <(…)).
         handle.close()
-        raise InvalidInput(f"cannot import {path}: a device, not a file (give a file, or - for standard input)")
-    return handle, path, info.st_size if stat.S_ISREG(info.st_mode) else None
+        raise InvalidInput(
+            f"cannot import {shown_name(path)}: a device, not a file (give a file, or - for standard input)"
+        )
+    return handle, shown_name(path), info.st_size if stat.S_ISREG(info.st_mode) else None
