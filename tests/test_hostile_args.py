@@ -139,7 +139,7 @@ def test_every_option_of_every_command_refuses_hostile_values_cleanly(
     assert not failures, "\n".join(failures[:10])
 
 
-FUZZED = [(p, c) for p, c in COMMANDS if p not in SLOW]
+FUZZED = [(p, c) for p, c in COMMANDS if p not in SLOW and any(value_params(c))]
 
 
 @pytest.mark.slow

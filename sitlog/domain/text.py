@@ -33,6 +33,10 @@ def json_safe(json_text: str) -> str:
     """JSON text (as ``json.dumps(..., ensure_ascii=False)`` writes it) with every control, bidi and
     invisible format character inside its strings written as ``\\uXXXX``: the same JSON value, nothing
     raw that could move a terminal's cursor or reorder a line. C0 controls are already escaped by json."""
+    if json_text.isascii():  # O(1): most lines of an export; DEL is the one ASCII character left to escape
+        return json_text.replace("\x7f", "\\u007f") if "\x7f" in json_text else json_text
+    if json_text.isprintable():  # Arabic, accents, most emoji: nothing invisible (and 5x cheaper than the regex)
+        return json_text
     return _INVISIBLE.sub(_escape, json_text)
 
 
