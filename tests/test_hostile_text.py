@@ -226,6 +226,10 @@ def test_hostile_text_through_every_command_and_format(
         amended = run("amend", "hx", "--note", f"{note} (amended)", "--reason", source).exit_code == 0
         run("places", "alias", where, f"{where} {tag}")
         run("actors", "alias", who, f"{who} {tag}")
+        run("places", "set", where, "--admin2", tag, "--admin3", note)
+        run("actors", "set", who, "--side", source)
+        run("corroborate", "hx", "--source", f"{source} (2)", "--grade", "B2")
+        run("retract", "hc", "--reason", note)
         stored = run("show", "hx", "--json")
         expected = f"{note} (amended)" if amended else note
         if stored.exit_code == 0 and stored.json()["note"] != expected:
@@ -248,6 +252,26 @@ def test_hostile_text_through_every_command_and_format(
         lost = 0
     ledger.trial(not problems, lost=lost)
     assert not problems, "\n".join(problems[:12])
+
+
+def test_hostile_text_through_log_file(
+    sitlog: Callable[..., Run], tmp_path: Path, reliability: Callable[[str], Ledger]
+) -> None:
+    """``log --file``: each line split as a shell would, so any text quoted on it is a note as typed — line
+    separators such as U+2028, U+0085 or a form feed inside the quotes included."""
+    import shlex
+
+    ledger = reliability("hostile text through log --file lines")
+    notes = [p for p in PIECES if p not in ("\x00", "\r", "\n", "\r\n")] + ["".join(BIDI), "".join(MARKUP)]
+    lines = [f"strike Ariha --by SAA --at 2024-11-27 --id n{i} --note {shlex.quote(n)}" for i, n in enumerate(notes)]
+    path = tmp_path / "report.txt"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    run = sitlog("log", "--file", str(path))
+    stored = {e["id"]: e["note"] for e in sitlog("events", "--json").json()} if run.exit_code == 0 else {}
+    lost = sum(stored.get(f"n{i}") != n for i, n in enumerate(notes))
+    ledger.trial(run.exit_code == 0 and lost == 0, lost=lost)
+    assert run.exit_code == 0 and lost == 0, (run.stderr, [(n, stored.get(f"n{i}")) for i, n in enumerate(notes)][:5])
+    assert not raw_unsafe(run.stderr)
 
 
 def test_a_1_mb_note_goes_through_every_format(

@@ -11,6 +11,7 @@ is ignored, so lines can be pasted from a shell history.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -63,7 +64,9 @@ def read_lines(file: str) -> list[str]:
     if file != "-" and not Path(file).exists():
         raise UsageError(f"cannot read {file}: no such file")
     try:
-        return read_small_file(file).decode("utf-8").splitlines()
+        # Lines end at LF, CRLF or CR only: str.splitlines would also cut a quoted note at U+2028, U+0085 or a
+        # form feed pasted into it.
+        return re.split(r"\r\n|\r|\n", read_small_file(file).decode("utf-8").removesuffix("\n"))
     except InvalidInput as exc:
         raise UsageError(exc.message) from None
     except UnicodeDecodeError as exc:

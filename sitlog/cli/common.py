@@ -308,7 +308,8 @@ class SitlogGroup(TyperGroup):
                 ctx.exit(0)
             teach(self)
             try:
-                check_arguments(self, args)
+                if not ctx.resilient_parsing:
+                    check_arguments(self, args)
                 args = hoist_global_options(args, lambda opt: self._command_takes(args, opt))
                 return super().parse_args(ctx, args)
             except SitlogError as exc:  # raised before `invoke`, whose handler is the usual exit point
@@ -322,6 +323,8 @@ class SitlogGroup(TyperGroup):
                         f"{name} is not an option of sitlog itself: put it after the command "
                         f"(sitlog {command} … {name} …); only --db and --tz go anywhere"
                     )
+                if ctx.resilient_parsing:
+                    raise
                 one_line_usage_error(exc)
         return super().parse_args(ctx, args)
 
