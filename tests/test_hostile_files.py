@@ -90,6 +90,15 @@ HEADER = b'{"record": "sitlog", "version": 1, "schema": 9, "exported_at": "2024-
         ("header-guessed.csv", b"id,kind,at,place,note", None, 1),
         ("quoted.csv", b'id,kind,at,place,note\r\nx,control,2024-11-27,Zabun,"', "csv", 2),
     ],
+    ids=[
+        "second-line.jsonl",
+        "first-line.jsonl",
+        "first-line-guessed.jsonl",
+        "second-line.csv",
+        "header.csv",
+        "header-guessed.csv",
+        "quoted.csv",
+    ],
 )
 def test_a_1_gib_line_fails_fast_in_bounded_memory(
     env: dict[str, str],
@@ -265,6 +274,7 @@ def revision_line(lines: list[str]) -> int:
 @pytest.mark.parametrize(
     "escape, key",
     [("\\ud800", "note"), ("x\\udfff", "source"), ("\\ude00\\ud83d", "note"), ("\\udce9", "operator")],
+    ids=["high-alone", "low-alone", "pair-reversed", "escape-byte"],
 )
 def test_a_lone_surrogate_escape_in_jsonl_is_refused_with_its_line(
     sitlog: Callable[..., Run],
@@ -457,7 +467,11 @@ def test_a_note_over_128_kib_round_trips_through_csv(
     assert kept
 
 
-@pytest.mark.parametrize("text", ["a\rb", "a\nb", "a\r\nb", "a\x00b", "\r", "\n\n", "\x00", "x\r\n\r\ny", '"\r\n"'])
+@pytest.mark.parametrize(
+    "text",
+    ["a\rb", "a\nb", "a\r\nb", "a\x00b", "\r", "\n\n", "\x00", "x\r\n\r\ny", '"\r\n"'],
+    ids=["CR", "LF", "CRLF", "NUL", "only-CR", "LF-LF", "only-NUL", "CRLF-CRLF", "quoted-CRLF"],
+)
 def test_line_breaks_and_nul_inside_fields_round_trip(
     sitlog: Callable[..., Run], tmp_path: Path, template_db: Path, reliability: Callable[[str], Ledger], text: str
 ) -> None:
@@ -477,7 +491,7 @@ def test_line_breaks_and_nul_inside_fields_round_trip(
         assert run.exit_code == 0 and lost == 0, (fmt, run.stderr, there)
 
 
-@pytest.mark.parametrize("ending", [b"\r", b"\n", b"\r\n"])
+@pytest.mark.parametrize("ending", [b"\r", b"\n", b"\r\n"], ids=["CR", "LF", "CRLF"])
 def test_csv_with_any_line_end_imports_without_a_format(
     sitlog: Callable[..., Run], tmp_path: Path, template_db: Path, reliability: Callable[[str], Ledger], ending: bytes
 ) -> None:
