@@ -122,7 +122,8 @@ def write_session(db: Path, values: dict[str, str] | None) -> Path:
         sessions[_session_key(db)] = values
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(sessions, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    # ASCII-escaped: a database path that is not UTF-8 (a surrogate escape) is kept exactly, as \udcXX.
+    tmp.write_text(json.dumps(sessions, indent=2) + "\n", "utf-8")
     tmp.replace(path)
     return path
 
