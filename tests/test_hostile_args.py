@@ -290,6 +290,13 @@ def test_file_names_that_are_not_utf8_are_fine(
     ok = ok and shown.exit_code == 0 and json.loads(shown.stdout)["id"] == "seed"
     ledger.trial(ok, lost=0 if ok else 1)
     assert ok, (out.err, back.err, shown.err)
+    # A database whose path is not UTF-8 works, logging session included.
+    steps = [["--db", b"db-" + LATIN1, *step] for step in (["log", "strike", "Ariha", "--by", "SAA", "--id", "x"],
+             ["session", "start", "--source", "Reuters"], ["session", "show"], ["events", "--json"])]  # fmt: skip
+    runs = [run_sitlog(step, env, tmp_path) for step in steps]
+    ok = all(r.exit_code == 0 for r in runs) and b"Reuters" in runs[2].stdout + runs[2].stderr
+    ledger.trial(ok)
+    assert ok, [r.err for r in runs]
 
 
 @pytest.mark.parametrize(
