@@ -355,3 +355,10 @@ def test_in_process_runs_see_the_same_checks() -> None:
     """The argument check runs inside the click group, so CliRunner (and `log --file` lines) get it too."""
     result = CliRunner().invoke(app, ["events", "--place", UNDECODABLE])
     assert result.exit_code == 2 and "--place is not UTF-8 text ('caf\\xe9')" in result.stderr
+
+
+def test_a_group_without_its_command_still_shows_its_help() -> None:
+    """Only usage *errors* become one line: ``sitlog places`` alone is a request for the group's help."""
+    for group in ("places", "actors", "session", "chart"):
+        result = CliRunner().invoke(app, [group])
+        assert result.exit_code == 2 and "Usage:" in result.output and "Commands:" in result.output, group

@@ -285,7 +285,9 @@ def fail(text: str, exit_code: int) -> NoReturn:
 
 def one_line_usage_error(exc: Exception) -> NoReturn:
     """click's usage errors (a bad option value, a missing argument) as one ``Error:`` line, exit 2, with the
-    help command to run instead of click's usage block."""
+    help command to run instead of click's usage block. A group given no command still shows its help."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        raise exc
     text = exc.format_message()  # type: ignore[attr-defined]
     sub = getattr(exc, "ctx", None)
     hint = f" (see {sub.command_path} --help)" if sub is not None else ""
