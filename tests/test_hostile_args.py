@@ -144,7 +144,7 @@ FUZZED = [(p, c) for p, c in COMMANDS if p not in SLOW and any(value_params(c))]
 
 @pytest.mark.slow
 @settings(
-    max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(data=st.data())
 def test_generated_hostile_arguments_never_crash(

@@ -361,7 +361,7 @@ REVISION_KEYS = [
 
 @pytest.mark.slow
 @settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(key=st.sampled_from(REVISION_KEYS), value=HOSTILE_JSON)
 def test_hostile_values_in_a_jsonl_revision_never_crash_the_import(
@@ -524,7 +524,7 @@ CSV_KEYS = ["id", "kind", "at", "precision", "at_end", "place", "place_id", "lat
 
 @pytest.mark.slow
 @settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(key=st.sampled_from(CSV_KEYS), value=HOSTILE_CELLS)
 def test_hostile_cells_in_a_csv_row_never_crash_the_import(

@@ -143,12 +143,16 @@ def round_trips(
     lost = 0
     for fmt in ("jsonl", "csv"):
         out = tmp_path_factory.mktemp("out") / f"export.{fmt}"
-        ok(sitlog("export", "-f", fmt, "-o", str(out), **home))
+        ok(sitlog("export", "-f", fmt, "--all", "-o", str(out), **home))  # --all: csv leaves retractions out
         target = db_env(tmp_path_factory, template_db, fmt)
         ok(sitlog("import", str(out), **target))
         for event_id in ids:
             here = sitlog("show", event_id, "--json", **home).json()
-            there = sitlog("show", event_id, "--json", **target).json()
+            shown = sitlog("show", event_id, "--json", **target)
+            if shown.exit_code != 0:
+                lost += 1
+                continue
+            there = shown.json()
             local = ("place_id", "revision", "handle", "sources") if fmt == "csv" else ("place_id", "handle")
             lost += {k: v for k, v in here.items() if k not in local} != {
                 k: v for k, v in there.items() if k not in local
@@ -177,7 +181,7 @@ def test_json_escapes_every_control_bidi_and_format_character_of_this_unicode() 
 
 @pytest.mark.slow
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(note=HOSTILE_TEXT, source=HOSTILE_TEXT, tag=HOSTILE_TEXT, person=HOSTILE_TEXT, place=NAME, actor=NAME)
 @example(

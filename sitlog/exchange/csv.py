@@ -203,6 +203,8 @@ def cell_int(value: str, column: str) -> int | None:
         raise RowError(column, f"must be a whole number, not {value!r}") from None
     if number < 0:
         raise RowError(column, f"must not be negative ({number})")
+    if number >= 1 << 63:  # no id or count sitlog stores is this large, and SQLite could not hold it
+        raise RowError(column, f"{text} is too large")
     return number
 
 
@@ -228,9 +230,9 @@ def cell_quantity(row: dict[str, str], name: str) -> Quantity | None:
 
 def _cell_quantity(row: dict[str, str], name: str) -> Quantity | None:
     text = (row.get(name) or "").strip()
-    low = cell_int(row.get(f"{name}_low") or "", f"{name}_low")
-    high = cell_int(row.get(f"{name}_high") or "", f"{name}_high")
-    best = cell_int(row.get(f"{name}_best") or "", f"{name}_best")
+    low = cell_count(row.get(f"{name}_low") or "", f"{name}_low")
+    high = cell_count(row.get(f"{name}_high") or "", f"{name}_high")
+    best = cell_count(row.get(f"{name}_best") or "", f"{name}_best")
     if low is None:
         if not text:
             return None
