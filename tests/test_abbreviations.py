@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sitlog.cli.common import expand_abbreviations
 from sitlog.cli.root import whole_app
+from sitlog.cli.words import expand_abbreviations
 from tests.conftest import Run
 
 Sitlog = Callable[..., Run]

@@ -11,13 +11,14 @@ is ignored, so lines can be pasted from a shell history.
 
 from __future__ import annotations
 
-import sys
+import re
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
-from sitlog.cli.common import GLOBAL_OPTIONS, _ClickException, app, expand_abbreviations, session
+from sitlog.cli.common import app, session
+from sitlog.cli.words import GLOBAL_OPTIONS, _ClickException, expand_abbreviations
 from sitlog.errors import InvalidInput, SitlogError, UsageError
 
 BATCH_META = "sitlog.batch"
@@ -57,15 +58,20 @@ def log_group(
 
 
 def read_lines(file: str) -> list[str]:
-    """The lines of ``file`` (``-``: stdin), UTF-8 (exit 2 when it cannot be read)."""
-    if file == "-":
-        return sys.stdin.read().splitlines()
+    """The lines of ``file`` (``-``: stdin), UTF-8 (exit 2 when it cannot be read, is a device or is larger than
+    ``SMALL_FILE_LIMIT``: the whole report is parsed before anything is stored)."""
+    from sitlog.cli.inputs import read_small_file
+
+    if file != "-" and not Path(file).exists():
+        raise UsageError(f"cannot read {file}: no such file")
     try:
-        return Path(file).read_text("utf-8").splitlines()
-    except FileNotFoundError:
-        raise UsageError(f"cannot read {file}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from None
+        # Lines end at LF, CRLF or CR only: str.splitlines would also cut a quoted note at U+2028, U+0085 or a
+        # form feed pasted into it.
+        return re.split(r"\r\n|\r|\n", read_small_file(file).decode("utf-8").removesuffix("\n"))
+    except InvalidInput as exc:
+        raise UsageError(exc.message) from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"cannot read {file}: not UTF-8 text ({exc})") from None
 
 
 def split_line(text: str, number: int) -> list[str]:

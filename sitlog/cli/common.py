@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 from typer.core import TyperGroup
 
+from sitlog.cli.inputs import check_arguments
+from sitlog.cli.words import (
+    _ClickException,
+    _ClickUsageError,
+    expand_abbreviations,
+    hoist_global_options,
+    leaf_of,
+)
 from sitlog.errors import SitlogError
 from sitlog.ops.session import Session
 
@@ -50,8 +58,12 @@ ExactOpt = Annotated[bool, typer.Option("--exact", help="--actor means that acto
 KindFilterOpt = Annotated[
     Optional[str], typer.Option("--kind", help="control, clash, casualties, strike, displacement, advance.")
 ]
+# Counts a person types are at most a billion: beyond any log, and safe for SQLite's 64-bit integers
+# (``--limit 99999999999999999999`` is a usage error, not an overflow inside a query).
+MAX_COUNT = 1_000_000_000
 MinSourcesOpt = Annotated[
-    Optional[int], typer.Option("--min-sources", min=1, help="Only events backed by at least N reports.")
+    Optional[int],
+    typer.Option("--min-sources", min=1, max=MAX_COUNT, help="Only events backed by at least N reports."),
 ]
 OverlappingOpt = Annotated[
     bool,
@@ -61,10 +73,11 @@ OverlappingOpt = Annotated[
         "(not only those whose window starts in it).",
     ),
 ]
-LimitOpt = Annotated[Optional[int], typer.Option("--limit", min=0, help="At most N events.")]
+LimitOpt = Annotated[Optional[int], typer.Option("--limit", min=0, max=MAX_COUNT, help="At most N events.")]
 # Which events a listing or export picks beyond place/actor/kind/time, and in what order (issue 13).
 NewestOpt = Annotated[
-    Optional[int], typer.Option("-n", "--newest", min=0, help="The newest N events, newest first.", show_default=False)
+    Optional[int],
+    typer.Option("-n", "--newest", min=0, max=MAX_COUNT, help="The newest N events, newest first.", show_default=False),
 ]
 ReverseOpt = Annotated[bool, typer.Option("--reverse", help="Reverse the order (newest first by default sort).")]
 SortOpt = Annotated[
@@ -198,7 +211,11 @@ def display() -> Display:
 WidthOpt = Annotated[
     Optional[int],
     typer.Option(
-        "--width", min=20, callback=_set_width, help="Lay tables out for N columns (default: the terminal's)."
+        "--width",
+        min=20,
+        max=10_000,
+        callback=_set_width,
+        help="Lay tables out for N columns (default: the terminal's).",
     ),
 ]
 ColorOpt = Annotated[
@@ -236,94 +253,23 @@ def show(report: Report, fmt: str | None, as_json: bool) -> None:
     emit(report, output_format(fmt, as_json), display=display())
 
 
-# typer's own click, reached without importing click (STYLE.md): the base of its parse errors.
-_ClickException: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
-_ClickUsageError: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
-GLOBAL_OPTIONS = ("--db", "--tz")  # root options also accepted after the subcommand
+def fail(text: str, exit_code: int) -> NoReturn:
+    """The one way a command ends in error: ``Error: text`` on stderr (control characters made visible)."""
+    from sitlog.render.output import message
+
+    message(f"Error: {text}")
+    raise typer.Exit(exit_code)
 
 
-def hoist_global_options(args: list[str], takes: Any = None) -> list[str]:
-    """``sitlog log control X --db a.db`` → ``sitlog --db a.db log control X``: the global options (and
-    their values) move in front of the subcommand; ``--`` ends the search. Exit 2 (a usage error, as
-    click reports them) for a global option without its value."""
-    front: list[str] = []
-    rest: list[str] = []
-    i = 0
-    seen_command = False
-    while i < len(args):
-        arg = args[i]
-        if arg == "--":
-            rest.extend(args[i:])
-            break
-        name, eq, value = arg.partition("=")
-        if seen_command and name in GLOBAL_OPTIONS and not (takes and takes(name)):
-            if eq:
-                front.append(arg)
-            elif i + 1 < len(args) and not args[i + 1].startswith("--"):
-                front.extend([arg, args[i + 1]])
-                i += 1
-            else:
-                raise _ClickUsageError(f"{name} needs a value ({name} goes before or after the command)")
-        else:
-            if not arg.startswith("-"):
-                seen_command = True
-            rest.append(arg)
-        i += 1
-    return front + rest
-
-
-def expand_abbreviations(command: Any, args: list[str]) -> list[str]:
-    """Long options shortened to an unambiguous prefix, as getopt_long and argparse accept them:
-    ``--ag SAA`` → ``--against SAA``, ``--new-p`` → ``--new-place``. An exact name always wins; an
-    ambiguous prefix is a usage error naming the candidates; an unknown one is left for click. Values of
-    options that take one are never touched; ``--`` ends the options. Scripts should spell options
-    out: a new option can make an old prefix ambiguous."""
-    params = [p for p in getattr(command, "params", []) if p.param_type_name == "option"]
-    owner = {name: p for p in params for name in (*p.opts, *p.secondary_opts) if name.startswith("--")}
-    out: list[str] = []
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg == "--":
-            out.extend(args[i:])
-            break
-        name, eq, value = arg.partition("=")
-        if name.startswith("--") and name not in owner:
-            matches = [full for full in owner if full.startswith(name)]
-            if len(matches) == 1:
-                name = matches[0]
-                arg = f"{name}{eq}{value}"
-            elif len(matches) > 1 and len(name) > 2:
-                raise _ClickUsageError(f"{name} is ambiguous: {', '.join(sorted(matches))} (type more of it)")
-        out.append(arg)
-        param = owner.get(name)
-        takes_value = param is not None and not (getattr(param, "is_flag", False) or getattr(param, "count", False))
-        if takes_value and not eq and i + 1 < len(args):
-            out.append(args[i + 1])  # the option's value, whatever it looks like
-            i += 1
-        i += 1
-    return out
-
-
-def leaf_of(group: Any, args: list[str]) -> tuple[Any, int]:
-    """The command ``args`` name under ``group`` (built on demand) and the index its own words start at.
-    Options are skipped, and the values of the global ``--db``/``--tz``."""
-    command: Any = group
-    start = i = 0
-    while i < len(args):
-        word = args[i]
-        if word in GLOBAL_OPTIONS:
-            i += 2
-            continue
-        if word.startswith("-"):
-            i += 1
-            continue
-        sub = command.get_command(None, word) if hasattr(command, "get_command") else None
-        if sub is None:
-            break
-        command, start = sub, i + 1
-        i += 1
-    return command, start
+def one_line_usage_error(exc: Exception) -> NoReturn:
+    """click's usage errors (a bad option value, a missing argument) as one ``Error:`` line, exit 2, with the
+    help command to run instead of click's usage block. A group given no command still shows its help."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        raise exc
+    text = exc.format_message()  # type: ignore[attr-defined]
+    sub = getattr(exc, "ctx", None)
+    hint = f" (see {sub.command_path} --help)" if sub is not None else ""
+    fail(f"{text}{hint}", getattr(exc, "exit_code", 2))
 
 
 class SitlogGroup(TyperGroup):
@@ -341,23 +287,28 @@ class SitlogGroup(TyperGroup):
                 sys.stdout.write(OVERVIEW)
                 ctx.exit(0)
             teach(self)
-            args = hoist_global_options(args, lambda opt: self._command_takes(args, opt))
-            leaf, start = leaf_of(self, args)
-            if leaf is not self:
-                args = args[:start] + expand_abbreviations(leaf, args[start:])
             try:
+                if not ctx.resilient_parsing:
+                    check_arguments(self, args)
+                args = hoist_global_options(args, lambda opt: self._command_takes(args, opt))
+                leaf, start = leaf_of(self, args)
+                if leaf is not self:
+                    args = args[:start] + expand_abbreviations(leaf, args[start:])
                 return super().parse_args(ctx, args)
+            except SitlogError as exc:  # raised before `invoke`, whose handler is the usual exit point
+                fail(exc.message, exc.exit_code)
             except _ClickException as exc:
                 name = getattr(exc, "option_name", None)
-                if type(exc).__name__ != "NoSuchOption" or not name:
+                if type(exc).__name__ == "NoSuchOption" and name:
+                    command = next((a for a in args if a in self.commands), "COMMAND")
+                    exc.possibilities = None  # type: ignore[attr-defined]
+                    exc.message = (  # type: ignore[attr-defined]
+                        f"{name} is not an option of sitlog itself: put it after the command "
+                        f"(sitlog {command} … {name} …); only --db and --tz go anywhere"
+                    )
+                if ctx.resilient_parsing:
                     raise
-                command = next((a for a in args if a in self.commands), "COMMAND")
-                exc.possibilities = None  # type: ignore[attr-defined]
-                exc.message = (  # type: ignore[attr-defined]
-                    f"{name} is not an option of sitlog itself: put it after the command "
-                    f"(sitlog {command} … {name} …); only --db and --tz go anywhere"
-                )
-                raise
+                one_line_usage_error(exc)
         return super().parse_args(ctx, args)
 
     def _command_takes(self, args: list[str], option: str) -> bool:
@@ -376,13 +327,15 @@ class SitlogGroup(TyperGroup):
         try:
             result = super().invoke(ctx)
             if isinstance(ctx.obj, Session) and ctx.parent is None and ctx.obj.warnings:
-                sys.stderr.write("".join(f"Warning: {w}\n" for w in ctx.obj.warnings))
+                from sitlog.render.output import message
+
+                for warning in ctx.obj.warnings:
+                    message(f"Warning: {warning}")
             return result
         except SitlogError as exc:
-            from sitlog.render.output import message
-
-            message(f"Error: {exc.message}")
-            raise typer.Exit(exc.exit_code) from None
+            fail(exc.message, exc.exit_code)
+        except _ClickUsageError as exc:  # a subcommand's own options, parsed inside this call
+            one_line_usage_error(exc)
         except BrokenPipeError:
             # The reader went away (``sitlog events | head -1``): end quietly, as ``git log | head`` does.
             # Point stdout at /dev/null so the interpreter's final flush cannot fail again.

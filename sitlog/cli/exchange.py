@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Optional, TextIO
 
 import typer
 
@@ -43,6 +44,30 @@ ExportFormatOpt = Annotated[
         "--format", "-f", help="jsonl (lossless, default), json, csv, geojson or acled; else from -o's extension."
     ),
 ]
+
+
+class HeldOutput(io.StringIO):
+    """Standard output that holds back the first 64 KiB: an error found while an export starts (a query that
+    fails, a bad filter value) leaves stdout empty rather than a CSV header or half a record; past that it
+    streams, so a large export needs no more memory."""
+
+    HOLD = 1 << 16
+
+    def __init__(self, out: TextIO) -> None:
+        super().__init__()
+        self._target = out
+        self._holding = True
+
+    def write(self, text: str) -> int:
+        if self._holding and self.tell() + len(text) > self.HOLD:
+            self.release()
+        return super().write(text) if self._holding else self._target.write(text)
+
+    def release(self) -> None:
+        """Write what was held and pass everything after it straight through."""
+        if self._holding:
+            self._holding = False
+            self._target.write(self.getvalue())
 
 
 @app.command("export")
@@ -110,7 +135,9 @@ def export_cmd(
     )
     request = ExportRequest(chosen, flt, sess.tz, sess.now, hxl, acled_displacement)
     if output is None:
-        export(store, request, sys.stdout, message)
+        held = HeldOutput(sys.stdout)
+        export(store, request, held, message)
+        held.release()
         sys.stdout.flush()
         return
     from sitlog.errors import InvalidInput

@@ -170,11 +170,13 @@ def places_import(
     file: Annotated[Path, typer.Argument(help="CSV (name, aliases, admin1…, lat, lon) or JSONL of places.")],
 ) -> None:
     """Add many places at once (all or nothing)."""
+    from sitlog.cli.inputs import read_small_file
     from sitlog.ops.gazetteer import import_places
     from sitlog.render.output import message
 
     sess = session(ctx)
-    added = import_places(sess.store(), file, sess.now)
+    text = read_small_file(str(file))  # bounded, and never a device
+    added = import_places(sess.store(), file, sess.now, text)
     message(f"added {added} places from {file}")
 
 

@@ -65,13 +65,16 @@ def session_path() -> Path:
 
 
 def read_config(path: Path) -> dict[str, str]:
-    """The config file's values as text (exit 2 naming the file for bad TOML, unknown keys, non-text values)."""
+    """The config file's values as text (exit 2 naming the file for bad TOML, unknown keys, non-text values, and
+    for a path that is not a regular file of at most 1 MiB: a device or a FIFO is never read)."""
+    from sitlog.cli.inputs import read_config_bytes
+
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return {}
+        raw = read_config_bytes(path)
     except OSError as exc:
         raise UsageError(f"config file {path}: cannot read it ({exc.strerror})") from None
+    if raw is None:
+        return {}
     import tomllib  # only when there is a file: most invocations have none
 
     try:
@@ -94,9 +97,11 @@ def _session_key(db: Path) -> str:
 
 def read_sessions() -> dict[str, dict[str, str]]:
     """Every stored logging session, by absolute database path (a damaged file reads as none)."""
+    from sitlog.cli.inputs import read_config_bytes
+
     try:
-        data = json.loads(session_path().read_text("utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(read_config_bytes(session_path()) or b"{}")
+    except (OSError, ValueError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -117,7 +122,8 @@ def write_session(db: Path, values: dict[str, str] | None) -> Path:
         sessions[_session_key(db)] = values
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(sessions, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    # ASCII-escaped: a database path that is not UTF-8 (a surrogate escape) is kept exactly, as \udcXX.
+    tmp.write_text(json.dumps(sessions, indent=2) + "\n", "utf-8")
     tmp.replace(path)
     return path
 
@@ -126,6 +132,9 @@ class Settings:
     """The values in force for one invocation, read once: file, environment, session."""
 
     def __init__(self, db_given: str | None = None) -> None:
+        from sitlog.cli.inputs import check_environment
+
+        check_environment([var for var, _ in KEYS.values()] + ["SITLOG_NOW", "SITLOG_BUSY_TIMEOUT"])
         self.path = config_path()
         self.file = read_config(self.path)
         self.env = {key: os.environ[var].strip() for key, (var, _) in KEYS.items() if os.environ.get(var, "").strip()}

@@ -23,19 +23,33 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$", re.IGNORECASE)
 _SLASHED = re.compile(r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}$")
 MIN_YEAR, MAX_YEAR = 1900, 2100
+# IANA zone names: ASCII letters, digits and ``/_+-`` (America/Argentina/ComodRivadavia is 32 characters).
+MAX_ZONE_NAME = 64
+_ZONE_NAME = re.compile(r"[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*").fullmatch
 
 
 def report_zone(name: str | None) -> tzinfo:
-    """The zone named by ``--tz``/``SITLOG_TZ``, or the system's."""
+    """The zone named by ``--tz``/``SITLOG_TZ``, or the system's.
+
+    Raises InvalidInput for a name that is no IANA zone: unknown, a region (``Asia``), a path, too long.
+    """
     if not name:
         local = datetime.now().astimezone().tzinfo
         return local if local is not None else timezone.utc
     if name.upper() in ("UTC", "Z"):
         return timezone.utc
+    unknown = InvalidInput(f"unknown time zone {_zone_shown(name)} (use an IANA name such as Asia/Damascus)")
+    if len(name) > MAX_ZONE_NAME or not _ZONE_NAME(name):
+        raise unknown  # never a file name of ours: no path tricks, no 300-character lookups
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"unknown time zone {name!r} (use an IANA name such as Asia/Damascus)") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: a region such as ``Asia`` is a directory of the zone database, not a zone
+        raise unknown from None
+
+
+def _zone_shown(name: str) -> str:
+    return repr(name) if len(name) <= 60 else repr(name[:60]) + f"… ({len(name)} characters)"
 
 
 def parse_now(text: str | None, tz: tzinfo) -> datetime:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
+from sitlog.domain.text import shown_name
 from sitlog.errors import InvalidInput, UsageError
 from sitlog.exchange import acled, acled_import, jsonl, ucdp
 from sitlog.exchange import csv as csv_format
@@ -28,6 +29,7 @@ from sitlog.exchange.base import (
     csv_records,
     guess_format,
     headerless_ucdp,
+    jsonl_records,
 )
 
 if TYPE_CHECKING:
@@ -112,7 +114,7 @@ def import_stream(
     """Import one file in one transaction (all or nothing) and one change set; see docs/exchange.md."""
     from sitlog.store.bulk import BulkImport
 
-    lines = ByteLines(stream)
+    lines = ByteLines(stream, req.label)
     if not lines.first.strip():
         raise InvalidInput(f"{req.label} is empty")
     fmt = req.fmt or guess_format(lines.first, req.label)
@@ -123,7 +125,7 @@ def import_stream(
             records: Iterator[tuple[int, Any]]
             converter: Converter
             if fmt is ImportFormat.JSONL:
-                records = jsonl.jsonl_records(lines)
+                records = jsonl_records(lines)
                 converter = jsonl.JsonlConverter(store, req, bulk.counts)
             else:
                 header, rows = csv_records(lines, req.label)
@@ -179,7 +181,10 @@ def _as_dicts(header: list[str], rows: Iterator[tuple[int, list[str]]]) -> Itera
 
 
 def open_input(path: str) -> tuple[BinaryIO, str, int | None]:
-    """(binary stream, label, size in bytes if known) for a file name or ``-`` (stdin)."""
+    """(binary stream, label, size in bytes if known) for a file name or ``-`` (stdin).
+
+    Raises InvalidInput for a file that cannot be opened or is a device (``/dev/zero`` would never end).
+    """
     import os
     import sys
 
@@ -191,9 +196,17 @@ def open_input(path: str) -> tuple[BinaryIO, str, int | None]:
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed by the caller
     except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+        raise InvalidInput(f"cannot read {shown_name(path)}: {exc.strerror}") from None
+    import stat
+
     try:
-        size = os.fstat(handle.fileno()).st_size
+        info = os.fstat(handle.fileno())
     except OSError:
-        size = None
-    return handle, path, size
+        return handle, shown_name(path), None
+    if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode):
+        # /dev/zero never ends and never ends a line: a device is no file to import (a pipe is: - or <(…)).
+        handle.close()
+        raise InvalidInput(
+            f"cannot import {shown_name(path)}: a device, not a file (give a file, or - for standard input)"
+        )
+    return handle, shown_name(path), info.st_size if stat.S_ISREG(info.st_mode) else None

@@ -32,6 +32,7 @@ from sitlog.domain.model import (
     rfc3339,
     validate_event,
 )
+from sitlog.domain.text import json_safe
 from sitlog.domain.timeparse import MAX_YEAR, MIN_YEAR
 from sitlog.errors import InvalidInput
 from sitlog.exchange.base import ExportRequest, ImportRequest, RowError
@@ -90,8 +91,8 @@ def flat(event: Event, place: Place, tz: tzinfo) -> dict[str, Any]:
         "precision": event.when.precision.value, "at_end": event.when.end.isoformat() if event.when.end else None,
         "place": place.name, "place_id": place.id, "admin1": place.admin1, "admin2": place.admin2,
         "admin3": place.admin3, "pcode": place.pcode, "lat": place.lat, "lon": place.lon,
-        "actors": LIST_SEPARATOR.join(event.actors) or None, "status": event.status.value if event.status else None,
-        "part": event.part, "against": LIST_SEPARATOR.join(event.against) or None, "outcome": event.outcome,
+        "actors": list_cell(event.actors), "status": event.status.value if event.status else None,
+        "part": event.part, "against": list_cell(event.against), "outcome": event.outcome,
     }  # fmt: skip
     for name in QUANTITIES:
         q: Quantity | None = getattr(event, name)
@@ -104,7 +105,7 @@ def flat(event: Event, place: Place, tz: tzinfo) -> dict[str, Any]:
     data.update(
         side=event.side, person=event.person, role=event.role, means=event.means.value if event.means else None,
         to=event.to, source=event.source, grade=event.grade, claimed=event.claimed, claimed_by=event.claimed_by,
-        note=event.note, tags=LIST_SEPARATOR.join(event.tags) or None, operator=event.operator,
+        note=event.note, tags=list_cell(event.tags), operator=event.operator,
         recorded_at=rfc3339(event.recorded_at, tz), revision=event.revision, retracted=event.retracted,
         reason=event.reason, duplicate_of=event.duplicate_of, baseline=event.baseline, relation=event.relation,
         distance_km=event.distance_km.text if event.distance_km else None, direction=event.direction,
@@ -169,7 +170,7 @@ def write_geojson(store: Store, req: ExportRequest, out: TextIO, note: Callable[
             "geometry": {"type": "Point", "coordinates": [where.lon, where.lat]},
             "properties": flat(event, where, req.tz),
         }
-        out.write((",\n" if count else "\n") + json.dumps(feature, ensure_ascii=False))
+        out.write((",\n" if count else "\n") + json_safe(json.dumps(feature, ensure_ascii=False)))
         count += 1
     out.write("\n]}\n")
     if unplaced:
@@ -202,6 +203,8 @@ def cell_int(value: str, column: str) -> int | None:
         raise RowError(column, f"must be a whole number, not {value!r}") from None
     if number < 0:
         raise RowError(column, f"must not be negative ({number})")
+    if number >= 1 << 63:  # no id or count sitlog stores is this large, and SQLite could not hold it
+        raise RowError(column, f"{text} is too large")
     return number
 
 
@@ -227,9 +230,9 @@ def cell_quantity(row: dict[str, str], name: str) -> Quantity | None:
 
 def _cell_quantity(row: dict[str, str], name: str) -> Quantity | None:
     text = (row.get(name) or "").strip()
-    low = cell_int(row.get(f"{name}_low") or "", f"{name}_low")
-    high = cell_int(row.get(f"{name}_high") or "", f"{name}_high")
-    best = cell_int(row.get(f"{name}_best") or "", f"{name}_best")
+    low = cell_count(row.get(f"{name}_low") or "", f"{name}_low")
+    high = cell_count(row.get(f"{name}_high") or "", f"{name}_high")
+    best = cell_count(row.get(f"{name}_best") or "", f"{name}_best")
     if low is None:
         if not text:
             return None
@@ -295,8 +298,33 @@ def _cell_sides(value: str) -> list[tuple[str, list[str]]]:
     raise RowError("sides", 'must be JSON [{"actor": NAME, "associated": [NAMES]}, ...]')
 
 
+def list_cell(items: tuple[str, ...]) -> str | None:
+    """A list (actors, against, tags) as one cell: joined with ``; `` when that reads back as the same list,
+    else a JSON list (``["Liwa; al-Quds", "HTS"]``), so a name holding ``;`` is never split. None when empty."""
+    if not items:
+        return None
+    joined = LIST_SEPARATOR.join(items)
+    if cell_list(joined) == list(items):
+        return joined
+    return json.dumps(list(items), ensure_ascii=False)
+
+
 def split_list(value: str | None) -> list[str]:
+    """Names separated by ``;`` (ACLED's associated actors and tags; sitlog csv files before the JSON cells)."""
     return [part.strip() for part in (value or "").split(";") if part.strip()]
+
+
+def cell_list(value: str | None) -> list[str]:
+    """A sitlog csv list cell: a JSON list of text as ``list_cell`` writes it, else names separated by ``;``."""
+    text = (value or "").strip()
+    if text.startswith("[") and text.endswith("]"):
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            data = None
+        if isinstance(data, list) and all(isinstance(item, str) for item in data):
+            return data
+    return split_list(text)
 
 
 def precheck(
@@ -413,7 +441,7 @@ class CsvConverter:
         recorded_at = cell_instant(recorded, "recorded_at", self.req.tz) if recorded else self.req.now
         claimed = cell_bool(row.get("claimed") or "", "claimed")
         retracted = cell_bool(row.get("retracted") or "", "retracted")
-        actors, against = split_list(row.get("actors")), split_list(row.get("against"))
+        actors, against = cell_list(row.get("actors")), cell_list(row.get("against"))
         side = (row.get("side") or "").strip() or None
         to = (row.get("to") or "").strip() or None
 
@@ -448,7 +476,7 @@ class CsvConverter:
             person=opt("person"), role=opt("role"), means=Means(means) if means else None,
             to=to_place.name if to_place else None, to_place_id=to_place.id if to_place else None,
             source=opt("source"), grade=grade, claimed=claimed or bool(opt("claimed_by")), claimed_by=opt("claimed_by"),
-            note=opt("note"), tags=tuple(split_list(row.get("tags"))), operator=operator or self.req.operator,
+            note=opt("note"), tags=tuple(cell_list(row.get("tags"))), operator=operator or self.req.operator,
             recorded_at=recorded_at, retracted=retracted, reason=opt("reason"), duplicate_of=opt("duplicate_of"),
             killed=quantities["killed"], injured=quantities["injured"], captured=quantities["captured"],
             people=quantities["people"], families=quantities["families"], baseline=baseline,

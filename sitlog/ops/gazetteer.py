@@ -136,10 +136,11 @@ def set_actor(
 _PLACE_KEYS = ("name", "aliases", "admin1", "admin2", "admin3", "pcode", "lat", "lon")
 
 
-def import_places(store: Store, path: Path, now: datetime) -> int:
-    """Add the places of a CSV (aliases ``;``-separated) or JSONL file in one transaction."""
+def import_places(store: Store, path: Path, now: datetime, data: bytes | None = None) -> int:
+    """Add the places of a CSV (aliases ``;``-separated) or JSONL file in one transaction; ``data``: the file's
+    bytes when the caller has read them (the CLI reads them bounded)."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = (path.read_bytes() if data is None else data).decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"cannot read {path}: {exc}") from None
     if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):

@@ -101,12 +101,15 @@ _COMPACT = json.JSONEncoder(ensure_ascii=False)
 
 
 def dumps(data: Any, indent: int | None = 2) -> str:
+    """``data`` as JSON text: UTF-8 kept readable, control and bidi characters escaped (``json_safe``)."""
+    from sitlog.domain.text import json_safe
+
     if indent is not None and isinstance(data, list) and data:
         # An indented dump runs json's pure-Python encoder (~100 ms for 10,000 records); a list is written
         # one compact record per line instead, through the C encoder: still valid JSON, and grep-friendly.
         pad = " " * indent
-        return f"[\n{pad}" + f",\n{pad}".join(map(_COMPACT.encode, data)) + "\n]"
-    return json.dumps(data, ensure_ascii=False, indent=indent)
+        return f"[\n{pad}" + f",\n{pad}".join(json_safe(_COMPACT.encode(d)) for d in data) + "\n]"
+    return json_safe(json.dumps(data, ensure_ascii=False, indent=indent))
 
 
 def emit(

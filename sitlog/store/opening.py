@@ -180,7 +180,7 @@ def wal_has_content(path: Path) -> bool:
 def file_uri(path: Path, **params: str) -> str:
     """An SQLite URI for ``path`` with query ``params`` (``mode=ro``…); the path percent-encoded."""
     query = "&".join(f"{key}={value}" for key, value in params.items())
-    return f"file:{quote(str(path.absolute()))}?{query}"
+    return f"file:{quote(os.fsencode(path.absolute()))}?{query}"
 
 
 def connect_write(path: Path, busy_timeout: float) -> sqlite3.Connection:
