@@ -303,6 +303,107 @@ def m009_handles(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m010_control_current(db: sqlite_utils.Database) -> None:
+    """Issue 14: derived state kept on write, and indexes that let a LIMIT or a per-place seek stop early.
+
+    ``control_current``: per place, the latest *assessed* control event known by an exact instant
+    (``windowed`` 0, ordered by at_utc then seq) and the latest known by a date window (``windowed`` 1,
+    by at_date then seq), with what ``status`` shows of it. Which of the two wins depends on the report
+    zone (a window starts at local midnight), so both are kept and status picks. Claims and retracted
+    events never enter it.
+
+    It is maintained by triggers on the ``events`` head table, in the same statement as the head write:
+    every write path (log, amend, retract, undo, duplicate marking, places merge, import's bulk
+    inserts and updates, the demo, a hand-written INSERT OR REPLACE) goes through that table, so the
+    table cannot miss one. A head write first re-derives any row that named the event (its old version
+    may have moved, been retracted or become a claim: the recomputation is one index seek), then offers
+    the new head as a candidate (kept only if later than the row's). ``sitlog check`` compares the table
+    with a recomputation from the revision log.
+    """
+    statements = [
+        # Listing order (at, then recording order) straight from an index, with the default filters on
+        # kind and retraction read from it too: a LIMIT stops early without sorting or table lookups.
+        "DROP INDEX events_time",
+        "CREATE INDEX events_time ON events(at_utc, seq, kind, retracted)",
+        # Claims: covering, so finding the places with claims reads no table rows.
+        "DROP INDEX events_claims",
+        "CREATE INDEX events_claims ON events(place_id, at_utc, seq, at_date, kind, retracted, claimed) "
+        "WHERE kind = 'control' AND retracted = 0 AND claimed = 1",
+        # --known-at: revisions in time order (seq is the rowid, so the order is at_utc then seq) ...
+        "CREATE INDEX revisions_at ON revisions(at_utc)",
+        # ... and "is there a later revision of this event (recorded by then)?" in a small index: only
+        # revisions after an event's first one (its first revision is its lowest seq; check verifies it).
+        "CREATE INDEX revisions_later ON revisions(event_id, seq, recorded_at) WHERE revision > 1",
+        # Assessed control revisions by place and time with what status shows: the per-place seeks of
+        # status --at T and --known-at T read no table rows.
+        "CREATE INDEX revisions_control ON revisions(place_id, at_utc, seq, recorded_at, event_id, actor_ids, "
+        "against_ids, status, part, precision, at_end, at_date, kind, claimed, retracted) "
+        "WHERE kind = 'control' AND claimed = 0 AND retracted = 0 AND at_date IS NULL",
+        "CREATE INDEX revisions_control_days ON revisions(place_id, at_date, seq, recorded_at, event_id, actor_ids, "
+        "against_ids, status, part, precision, at_end, at_utc, kind, claimed, retracted) "
+        "WHERE kind = 'control' AND claimed = 0 AND retracted = 0 AND at_date IS NOT NULL",
+        "CREATE INDEX revisions_claims ON revisions(place_id, at_utc, seq, recorded_at, event_id, at_date, kind, "
+        "claimed, retracted) WHERE kind = 'control' AND claimed = 1",
+        """CREATE TABLE control_current (
+            place_id INTEGER NOT NULL REFERENCES places(id),
+            windowed INTEGER NOT NULL,  -- 0: known by an exact instant; 1: by a date window
+            at_key TEXT,                -- at_utc (windowed 0) or at_date (windowed 1): the order, with seq
+            seq INTEGER,                -- the head revision of the event
+            at_utc TEXT, at_date TEXT, event_id TEXT,
+            jd REAL,                    -- julianday(at_utc): how far apart the two rows are, in SQL
+            actor_ids TEXT, against_ids TEXT, status TEXT, part TEXT, precision TEXT, at_end TEXT,
+            PRIMARY KEY (place_id, windowed)
+        ) WITHOUT ROWID""",
+        # The triggers find rows by event; a row being re-derived is NULL for a moment (then deleted).
+        "CREATE INDEX control_current_event ON control_current(event_id)",
+        """INSERT INTO control_current (place_id, windowed, at_key, seq, at_utc, at_date, event_id, jd, actor_ids,
+            against_ids, status, part, precision, at_end)
+        SELECT b.place_id, b.windowed, b.at_key, r.seq, r.at_utc, r.at_date, r.event_id, julianday(r.at_utc),
+            r.actor_ids, r.against_ids, r.status, r.part, r.precision, r.at_end
+        FROM (SELECT e.place_id, e.at_date IS NOT NULL AS windowed, coalesce(e.at_date, e.at_utc) AS at_key, e.seq,
+                row_number() OVER (PARTITION BY e.place_id, e.at_date IS NOT NULL
+                                   ORDER BY coalesce(e.at_date, e.at_utc) DESC, e.seq DESC) AS n
+              FROM events e WHERE e.kind = 'control' AND e.retracted = 0 AND e.claimed = 0) b
+        JOIN revisions r ON r.seq = b.seq WHERE b.n = 1""",
+    ]
+    rederive = """UPDATE control_current SET (at_key, seq, at_utc, at_date, event_id, jd, actor_ids, against_ids,
+            status, part, precision, at_end) = (
+            SELECT coalesce(r.at_date, r.at_utc), r.seq, r.at_utc, r.at_date, r.event_id, julianday(r.at_utc),
+                r.actor_ids, r.against_ids, r.status, r.part, r.precision, r.at_end
+            FROM revisions r WHERE r.seq = CASE control_current.windowed
+                WHEN 0 THEN (SELECT e.seq FROM events e WHERE e.place_id = control_current.place_id
+                    AND e.kind = 'control' AND e.retracted = 0 AND e.claimed = 0 AND e.at_date IS NULL
+                    ORDER BY e.at_utc DESC, e.seq DESC LIMIT 1)
+                ELSE (SELECT e.seq FROM events e WHERE e.place_id = control_current.place_id
+                    AND e.kind = 'control' AND e.retracted = 0 AND e.claimed = 0 AND e.at_date IS NOT NULL
+                    ORDER BY e.at_date DESC, e.seq DESC LIMIT 1) END)
+        WHERE event_id IN ({ids});
+        DELETE FROM control_current WHERE event_id IS NULL;"""
+    offer = """INSERT INTO control_current (place_id, windowed, at_key, seq, at_utc, at_date, event_id, jd, actor_ids,
+            against_ids, status, part, precision, at_end)
+        SELECT NEW.place_id, NEW.at_date IS NOT NULL, coalesce(NEW.at_date, NEW.at_utc), NEW.seq, NEW.at_utc,
+            NEW.at_date, NEW.event_id, julianday(NEW.at_utc), r.actor_ids, r.against_ids, r.status, r.part,
+            r.precision, r.at_end
+        FROM revisions r
+        WHERE r.seq = NEW.seq AND NEW.kind = 'control' AND NEW.retracted = 0 AND NEW.claimed = 0
+        ON CONFLICT (place_id, windowed) DO UPDATE SET at_key = excluded.at_key, seq = excluded.seq,
+            at_utc = excluded.at_utc, at_date = excluded.at_date, event_id = excluded.event_id, jd = excluded.jd,
+            actor_ids = excluded.actor_ids, against_ids = excluded.against_ids, status = excluded.status,
+            part = excluded.part, precision = excluded.precision, at_end = excluded.at_end
+        WHERE (excluded.at_key, excluded.seq) > (control_current.at_key, control_current.seq);"""
+    statements += [
+        f"CREATE TRIGGER control_current_insert AFTER INSERT ON events BEGIN "
+        f"{rederive.format(ids='NEW.event_id')} {offer} END",
+        f"CREATE TRIGGER control_current_update AFTER UPDATE ON events BEGIN "
+        f"{rederive.format(ids='OLD.event_id, NEW.event_id')} {offer} END",
+        f"CREATE TRIGGER control_current_delete AFTER DELETE ON events BEGIN {rederive.format(ids='OLD.event_id')} END",
+    ]
+    # Statement by statement, not executescript, which would commit the migration's transaction half way.
+    for sql in statements:
+        db.execute(sql)
+
+
 SCHEMA_VERSION = len(MIGRATIONS.functions)
 SQLITE_VERSION = sqlite3.sqlite_version
 
