@@ -368,3 +368,45 @@ def _places_light(store: Store, place_ids: Iterable[int]) -> dict[int, Place]:
         "SELECT id, name, admin1 FROM places WHERE id IN (SELECT value FROM json_each(?))", (ids,)
     )
     return {r[0]: Place(r[0], r[1], admin1=r[2]) for r in rows}
+
+
+# --- check: the derived table against a recomputation from the revision log ----------------------------
+
+# Each event's latest revision (the log's own answer, not the head table's), then per place and kind of
+# time the latest assessed control one: what control_current must hold, column for column.
+RECOMPUTED_SQL = """
+SELECT b.place_id, b.windowed, b.at_key, r.seq, r.at_utc, r.at_date, r.event_id, julianday(r.at_utc), r.actor_ids,
+    r.against_ids, r.status, r.part, r.precision, r.at_end
+FROM (SELECT h.place_id, h.at_date IS NOT NULL AS windowed, coalesce(h.at_date, h.at_utc) AS at_key, h.seq,
+        row_number() OVER (PARTITION BY h.place_id, h.at_date IS NOT NULL
+                           ORDER BY coalesce(h.at_date, h.at_utc) DESC, h.seq DESC) AS n
+      FROM revisions h JOIN (SELECT max(seq) AS seq FROM revisions GROUP BY event_id) latest ON latest.seq = h.seq
+      WHERE h.kind = 'control' AND h.retracted = 0 AND h.claimed = 0) b
+JOIN revisions r ON r.seq = b.seq WHERE b.n = 1
+"""
+_STORED_SQL = """
+SELECT place_id, windowed, at_key, seq, at_utc, at_date, event_id, jd, actor_ids, against_ids, status, part,
+    precision, at_end FROM control_current
+"""
+
+
+def control_current_problems(store: Store) -> list[str]:
+    """Where ``control_current`` differs from a recomputation from the revision log, one line per place
+    and kind of time: what the table says and what the log says (empty when they agree)."""
+    expected = {(r[0], r[1]): r for r in store.conn.execute(RECOMPUTED_SQL)}
+    stored = {(r[0], r[1]): r for r in store.conn.execute(_STORED_SQL)}
+    names = dict(store.conn.execute("SELECT id, name FROM places"))
+
+    def said(row: Row | None) -> str:
+        return "nothing" if row is None else f"event {row[6]} (revision seq {row[3]}, at {row[2]})"
+
+    problems = []
+    for key in sorted(set(expected) | set(stored)):
+        have, want = stored.get(key), expected.get(key)
+        if have != want:
+            place = names.get(key[0], f"place id {key[0]}")
+            which = "date window" if key[1] else "exact instant"
+            detail = "" if have is None or want is None or have[:7] != want[:7] else " (same event, other columns)"
+            problems.append(f"{place}: current control by {which} says {said(have)}, the revision log says "
+                            f"{said(want)}{detail}")  # fmt: skip
+    return problems

@@ -327,6 +327,12 @@ class Events:
 
     def select(self, flt: EventFilter) -> Iterator[Event]:
         """Head revisions matching ``flt``, in time order (then recording order)."""
+        sql, params = self.select_sql(flt)
+        for row in self.conn.execute(sql, params):
+            yield self.from_row(row)
+
+    def select_sql(self, flt: EventFilter) -> tuple[str, list[Any]]:
+        """The query behind ``select`` (``EVENT_SELECT`` rows) and its parameters."""
         where, params = self.filter_sql(flt)
         source, source_params = heads(flt.known_at)
         params = source_params + params
@@ -337,8 +343,7 @@ class Events:
         if flt.limit is not None:
             sql += " LIMIT ?"
             params.append(flt.limit)
-        for row in self.conn.execute(sql, params):
-            yield self.from_row(row)
+        return sql, params
 
     def filter_sql(self, flt: EventFilter) -> tuple[list[str], list[Any]]:
         where: list[str] = []

@@ -20,7 +20,7 @@ from sitlog.domain.model import ControlStatus, Event, Kind, day_bounds, utc_key
 from sitlog.domain.report import CheckResult
 from sitlog.errors import InvalidInput, StorageError
 from sitlog.store.codecs import AT_LAST_SQL
-from sitlog.store.control import CURRENT_SQL
+from sitlog.store.control import CURRENT_SQL, control_current_problems
 
 # status and its bounds live in control (the derived table); re-exported: ops and the benchmarks use them here.
 from sitlog.store.control import cutoff_params as cutoff_params
@@ -134,7 +134,8 @@ def _capped(rows: Sequence[str]) -> tuple[str, ...]:
 
 
 def check(store: Store) -> list[CheckResult]:
-    """SQLite integrity, foreign keys, the head table against the revisions, same-instant control conflicts."""
+    """SQLite integrity, foreign keys, the head table against the revisions, revision chains, same-instant
+    control conflicts, and the derived ``control_current`` table against a recomputation from the revisions."""
     conn = store.conn
     results = []
     integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
@@ -177,8 +178,17 @@ def check(store: Store) -> list[CheckResult]:
             "HAVING max(revision) != count(*) OR min(revision) != 1"
         )
     ]
+    # An event's first revision is its lowest seq: the known-at queries rely on it (revisions_later).
+    chains += [
+        f"event {eid}: revision 1 is not its first recorded revision"
+        for (eid,) in conn.execute(
+            "SELECT event_id FROM revisions GROUP BY event_id "
+            "HAVING min(CASE WHEN revision = 1 THEN seq END) > min(seq)"
+        )
+    ]
     results.append(CheckResult("revision chains", _capped(chains)))
     results.append(CheckResult("same-instant control", _capped(control_conflicts(store))))
+    results.append(CheckResult("current control", _capped(control_current_problems(store))))
     return results
 
 
