@@ -196,3 +196,17 @@ def test_status_reads_the_table_in_order_and_seeks_in_covering_indexes(busy: Sto
     assert "INDEX events_claims" in _plan(busy, control.CLAIMS_SQL, params)
     assert "INDEX revisions_claims" in _plan(busy, control.CLAIMS_KNOWN_SQL, params)
     assert "INDEX revisions_recorded" in _plan(busy, control.TOUCHED_SQL, params)
+
+
+@pytest.mark.parametrize("analyzed", [False, True])
+def test_known_at_reads_of_a_place_or_a_day_seek_an_index(busy: Store, analyzed: bool) -> None:
+    if analyzed:
+        busy.conn.execute("ANALYZE")
+    history = _plan(busy, *busy.events.select_sql(EventFilter(place_id=1, known_at=NOW, include_retracted=True)))
+    assert "INDEX revisions_place" in history, history
+    day = date(2024, 11, 15)
+    sql, params = store_reports.day_events_sql(busy, day, day, UTC, NOW)
+    summary = _plan(busy, sql, params)
+    for index in ("revisions_at", "revisions_date", "revisions_window"):  # instants, days, windows reaching in
+        assert f"INDEX {index}" in summary, summary
+    assert "SCAN h" not in summary and "SCAN r" not in summary, summary

@@ -81,25 +81,22 @@ def latest_sql(windowed: bool, known: bool) -> str:
 # (UTC-12), so only then does the zone matter — those places are left undecided and picked in Python.
 # ``max(at_utc)`` is the query's one max(): SQLite takes the other (bare) columns from its row.
 # A decided row: place id, name, admin1, decided (1), seq, event id, actor ids, against ids, status, part,
-# at_utc, precision, at_date, at_end.
-_DECIDE = """
-SELECT {x}.place_id, {name}, {admin1},
-  count(*) = sum({ok})
-    AND NOT (sum({ok}) = 2 AND abs(total(CASE WHEN {ok} THEN (1 - 2 * {x}.windowed) * {jd} END)) <= 0.6),
-  {x}.seq, {shown}, max(CASE WHEN {ok} THEN {x}.at_utc END), {time}
-FROM {source} GROUP BY {x}.place_id
-"""
+# at_utc, precision, at_date, at_end. An undecided one has only its place id (the rest NULL: cheap to fetch
+# when a cutoff long past leaves most places to be sought).
+_OK = "(c.at_key <= CASE c.windowed WHEN 0 THEN :exact ELSE :day END)"
+_DECIDED = (
+    f"(count(*) = sum({_OK}) AND NOT (sum({_OK}) = 2 "
+    f"AND abs(total(CASE WHEN {_OK} THEN (1 - 2 * c.windowed) * c.jd END)) <= 0.6))"
+)
 # status as of now (or any cutoff): one scan of the derived table, places in order, two rows at most each.
 # A candidate that has not begun by the cutoff (later than it) leaves its place undecided: sought again.
-CURRENT_SQL = _DECIDE.format(
-    x="c",
-    name="p.name",
-    admin1="p.admin1",
-    jd="c.jd",
-    shown=_SHOWN.format(x="c"),
-    time=_TIME.format(x="c"),
-    ok="(c.at_key <= CASE c.windowed WHEN 0 THEN :exact ELSE :day END)",
-    source="control_current c CROSS JOIN places p ON p.id = c.place_id {where}",
+_CURRENT_COLUMNS = [
+    "p.name", "p.admin1", "1", "c.seq", *_SHOWN.format(x="c").split(", "), f"max(CASE WHEN {_OK} THEN c.at_utc END)",
+    *_TIME.format(x="c").split(", "),
+]  # fmt: skip
+CURRENT_SQL = (
+    f"SELECT c.place_id, {', '.join(f'CASE WHEN {_DECIDED} THEN {column} END' for column in _CURRENT_COLUMNS)} "
+    "FROM control_current c CROSS JOIN places p ON p.id = c.place_id {where} GROUP BY c.place_id"
 )
 
 

@@ -335,6 +335,16 @@ def m010_control_current(db: sqlite_utils.Database) -> None:
         # ... and "is there a later revision of this event (recorded by then)?" in a small index: only
         # revisions after an event's first one (its first revision is its lowest seq; check verifies it).
         "CREATE INDEX revisions_later ON revisions(event_id, seq, recorded_at) WHERE revision > 1",
+        # ... and the other ways reports reach heads, as known then: a place's events (history), a day's
+        # date windows, and windows reaching into a day by their last day (summary). The last expression
+        # is store.codecs.AT_LAST_SQL as heads(known_at) writes it: only then does SQLite use the index
+        # (a test checks the plan).
+        "CREATE INDEX revisions_place ON revisions(place_id, at_utc)",
+        "CREATE INDEX revisions_date ON revisions(at_date) WHERE at_date IS NOT NULL",
+        "CREATE INDEX revisions_window ON revisions((CASE WHEN at_date IS NULL THEN NULL WHEN at_end IS NOT NULL "
+        "THEN at_end WHEN precision = 'week' THEN date(at_date, '+6 days') WHEN precision = 'month' "
+        "THEN date(at_date, 'start of month', '+1 month', '-1 day') WHEN precision = 'year' "
+        "THEN date(at_date, 'start of year', '+1 year', '-1 day') END), at_date) WHERE at_date IS NOT NULL",
         # Assessed control revisions by place and time with what status shows: the per-place seeks of
         # status --at T and --known-at T read no table rows.
         "CREATE INDEX revisions_control ON revisions(place_id, at_utc, seq, recorded_at, event_id, actor_ids, "
