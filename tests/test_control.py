@@ -135,9 +135,12 @@ def test_the_migration_builds_the_table_from_what_is_stored(tmp_path: Path) -> N
     events.insert_revision(event("E4", homs.id, "SNA", at(26), retracted=True), None)
     events.insert_revision(event("E5", homs.id, "SNA", When.window(date(2024, 11, 22), Precision.DAY)), None)
     conn.execute("COMMIT")
+    conn.execute("ANALYZE")  # analysed before: the new indexes get statistics too
     conn.close()
     store = Store(path)
     assert store.schema_version == len(MIGRATIONS.functions)
+    analysed = {r[0] for r in store.conn.execute("SELECT idx FROM sqlite_stat1")}
+    assert {"revisions_at", "revisions_place", "revisions_control", "events_time"} <= analysed
     assert table(store.conn) == [(aleppo.id, 0, "E2", 3), (homs.id, 0, "E1", 1), (homs.id, 1, "E5", 6)]
     assert control.control_current_problems(store) == []
     [home] = [e for e in store_reports.status(store, NOW, UTC) if e.place_id == homs.id]

@@ -94,9 +94,11 @@ def order_sql(flt: EventFilter) -> str:
     return "ORDER BY " + SORT_KEYS[flt.sort].format(d="DESC" if flt.descending else "ASC")
 
 
+# A place is looked up from its revision, never the other way round: the unary + keeps the planner from
+# walking all places and each one's revisions (revisions_place) to produce a listing it then has to sort.
 EVENT_SELECT = (
     f"SELECT r.seq, {', '.join('r.' + c.strip() for c in REVISION_COLUMNS.split(','))}, p.name, tp.name, hd.n "
-    "FROM revisions r JOIN places p ON p.id = r.place_id LEFT JOIN places tp ON tp.id = r.to_place_id "
+    "FROM revisions r JOIN places p ON p.id = +r.place_id LEFT JOIN places tp ON tp.id = r.to_place_id "
     "LEFT JOIN handles hd ON hd.event_id = r.event_id"
 )
 
