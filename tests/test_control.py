@@ -36,8 +36,13 @@ ORDER BY 1, 2
 
 
 def table(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
+    """The table's candidates as (place id, windowed, event id, seq)."""
     return [
-        tuple(r) for r in conn.execute("SELECT place_id, windowed, event_id, seq FROM control_current ORDER BY 1, 2")
+        tuple(r)
+        for r in conn.execute(
+            "SELECT place_id, 0, x_event, x_seq FROM control_current WHERE x_event IS NOT NULL UNION ALL "
+            "SELECT place_id, 1, w_event, w_seq FROM control_current WHERE w_event IS NOT NULL ORDER BY 1, 2"
+        )
     ]
 
 
@@ -68,17 +73,18 @@ def test_check_names_the_place_when_the_table_is_out_of_step(sitlog: Callable[..
     assert "all 6 checks passed" in run.stderr
     conn = sqlite3.connect(db)
     with conn:
-        conn.execute("UPDATE control_current SET event_id = 'NOTANEVENT' WHERE windowed = 0")
-        conn.execute("DELETE FROM control_current WHERE windowed = 1")
+        conn.execute("UPDATE control_current SET x_event = 'NOTANEVENT' WHERE x_event IS NOT NULL")
+        conn.execute("UPDATE control_current SET w_event = NULL, w_seq = NULL, w_day = NULL")
     conn.close()
     run = sitlog("check", "--json")
-    assert run.exit_code == 3 and run.stderr.startswith("Error: check found 2 problems")
+    assert run.exit_code == 3 and run.stderr.startswith("Error: check found 3 problems")
     [found] = [c for c in run.json()["checks"] if c["check"] == "current control"]
     assert found["ok"] is False
-    homs, anjara = sorted(found["problems"], key=lambda text: not text.startswith("Homs"))
+    homs, empty, anjara = sorted(found["problems"], key=lambda text: (not text.startswith("Homs"), "no event" in text))
     assert anjara.startswith("Anjara: current control by exact instant says event NOTANEVENT")
     assert "the revision log says event" in anjara
     assert homs.startswith("Homs: current control by date window says nothing, the revision log says event")
+    assert empty == "Homs: current control has a row with no event"
 
 
 def test_every_head_write_keeps_the_table(store: Store) -> None:

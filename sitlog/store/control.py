@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, tzinfo
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sitlog.domain.model import ControlStatus, Place, Precision, When, utc_key
@@ -79,24 +80,24 @@ def latest_sql(windowed: bool, known: bool) -> str:
 # at_utc (a window at midnight UTC of its day) the later one wins unless the two are within 14 hours
 # (0.6 day): a window starts at local midnight, from 14 hours before midnight UTC (UTC+14) to 12 after
 # (UTC-12), so only then does the zone matter — those places are left undecided and picked in Python.
-# ``max(at_utc)`` is the query's one max(): SQLite takes the other (bare) columns from its row.
 # A decided row: place id, name, admin1, decided (1), seq, event id, actor ids, against ids, status, part,
-# at_utc, precision, at_date, at_end. An undecided one has only its place id (the rest NULL: cheap to fetch
-# when a cutoff long past leaves most places to be sought).
-_OK = "(c.at_key <= CASE c.windowed WHEN 0 THEN :exact ELSE :day END)"
-_DECIDED = (
-    f"(count(*) = sum({_OK}) AND NOT (sum({_OK}) = 2 "
-    f"AND abs(total(CASE WHEN {_OK} THEN (1 - 2 * c.windowed) * c.jd END)) <= 0.6))"
-)
-# status as of now (or any cutoff): one scan of the derived table, places in order, two rows at most each.
-# A candidate that has not begun by the cutoff (later than it) leaves its place undecided: sought again.
-_CURRENT_COLUMNS = [
-    "p.name", "p.admin1", "1", "c.seq", *_SHOWN.format(x="c").split(", "), f"max(CASE WHEN {_OK} THEN c.at_utc END)",
-    *_TIME.format(x="c").split(", "),
-]  # fmt: skip
+# at_utc, precision, at_date, at_end.
+_PICK_X = "(c.w_event IS NULL OR c.x_event IS NOT NULL AND c.x_at > c.w_at)"
+_CLOSE = "(c.x_event IS NOT NULL AND c.w_event IS NOT NULL AND abs(c.x_jd - c.w_jd) <= 0.6)"
+_LATE = "(coalesce(c.x_at > :exact, 0) OR coalesce(c.w_day > :day, 0))"
+_DECIDED = f"NOT ({_LATE} OR {_CLOSE})"
+_FROM_X = ("c.x_seq", "c.x_event", "c.x_actors", "c.x_against", "c.x_status", "c.x_part", "c.x_at", "'exact'")
+_FROM_W = ("c.w_seq", "c.w_event", "c.w_actors", "c.w_against", "c.w_status", "c.w_part", "c.w_at", "c.w_precision")
+# status as of now (or any cutoff): one scan of the derived table, a row per place. A candidate that has
+# not begun by the cutoff (later than it) leaves its place undecided (only its id comes back): sought again.
 CURRENT_SQL = (
-    f"SELECT c.place_id, {', '.join(f'CASE WHEN {_DECIDED} THEN {column} END' for column in _CURRENT_COLUMNS)} "
-    "FROM control_current c CROSS JOIN places p ON p.id = c.place_id {where} GROUP BY c.place_id"
+    f"SELECT c.place_id, CASE WHEN {_DECIDED} THEN p.name END, CASE WHEN {_DECIDED} THEN p.admin1 END, {_DECIDED}, "
+    + ", ".join(
+        f"CASE WHEN {_DECIDED} THEN CASE WHEN {_PICK_X} THEN {x} ELSE {w} END END"
+        for x, w in zip(_FROM_X, _FROM_W, strict=True)
+    )
+    + f", CASE WHEN NOT {_PICK_X} THEN c.w_day END, CASE WHEN NOT {_PICK_X} THEN c.w_end END "
+    "FROM control_current c CROSS JOIN places p ON p.id = c.place_id {where}"
 )
 
 
@@ -198,11 +199,18 @@ Row = tuple[Any, ...]
 
 
 def _when(at_utc: str, precision: str, at_date: str | None, at_end: str | None) -> When:
-    prec = _PRECISION[precision]
-    if prec is Precision.EXACT or at_date is None:
+    if precision == "exact" or at_date is None:
         # fromisoformat is ~50x faster than strptime, which counts over ten thousand rows.
         return When(datetime.fromisoformat(at_utc), Precision.EXACT)
-    return When.window(date.fromisoformat(at_date), prec, date.fromisoformat(at_end) if at_end else None)
+    return _window(precision, at_date, at_end)
+
+
+@lru_cache(maxsize=4096)
+def _window(precision: str, at_date: str, at_end: str | None) -> When:
+    """A window's When (immutable, so shared: thousands of places have windows on the same few days)."""
+    return When.window(
+        date.fromisoformat(at_date), _PRECISION[precision], date.fromisoformat(at_end) if at_end else None
+    )
 
 
 def status(
@@ -419,9 +427,14 @@ FROM (SELECT h.place_id, h.at_date IS NOT NULL AS windowed, coalesce(h.at_date, 
       WHERE h.kind = 'control' AND h.retracted = 0 AND h.claimed = 0) b
 JOIN revisions r ON r.seq = b.seq WHERE b.n = 1
 """
+# The table's two candidates per place, as rows shaped like the recomputation's.
 _STORED_SQL = """
-SELECT place_id, windowed, at_key, seq, at_utc, at_date, event_id, jd, actor_ids, against_ids, status, part,
-    precision, at_end FROM control_current
+SELECT place_id, 0, x_at, x_seq, x_at, NULL, x_event, x_jd, x_actors, x_against, x_status, x_part, 'exact', NULL
+FROM control_current WHERE x_event IS NOT NULL
+UNION ALL
+SELECT place_id, 1, w_day, w_seq, w_at, w_day, w_event, w_jd, w_actors, w_against, w_status, w_part, w_precision,
+    w_end
+FROM control_current WHERE w_event IS NOT NULL
 """
 
 
@@ -444,4 +457,8 @@ def control_current_problems(store: Store) -> list[str]:
             detail = "" if have is None or want is None or have[:7] != want[:7] else " (same event, other columns)"
             problems.append(f"{place}: current control by {which} says {said(have)}, the revision log says "
                             f"{said(want)}{detail}")  # fmt: skip
+    for (place_id,) in store.conn.execute(
+        "SELECT place_id FROM control_current WHERE x_event IS NULL AND w_event IS NULL"
+    ):
+        problems.append(f"{names.get(place_id, f'place id {place_id}')}: current control has a row with no event")
     return problems

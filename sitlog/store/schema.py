@@ -307,11 +307,11 @@ def m009_handles(db: sqlite_utils.Database) -> None:
 def m010_control_current(db: sqlite_utils.Database) -> None:
     """Issue 14: derived state kept on write, and indexes that let a LIMIT or a per-place seek stop early.
 
-    ``control_current``: per place, the latest *assessed* control event known by an exact instant
-    (``windowed`` 0, ordered by at_utc then seq) and the latest known by a date window (``windowed`` 1,
-    by at_date then seq), with what ``status`` shows of it. Which of the two wins depends on the report
-    zone (a window starts at local midnight), so both are kept and status picks. Claims and retracted
-    events never enter it.
+    ``control_current``: one row per place, its latest *assessed* control event known by an exact instant
+    (``x_``, ordered by at_utc then seq) and its latest known by a date window (``w_``, by at_date then
+    seq), with what ``status`` shows of each. Which of the two wins depends on the report zone (a window
+    starts at local midnight), so both are kept and status picks. Claims and retracted events never enter
+    it.
 
     It is maintained by triggers on the ``events`` head table, in the same statement as the head write:
     every write path (log, amend, retract, undo, duplicate marking, places merge, import's bulk
@@ -321,6 +321,12 @@ def m010_control_current(db: sqlite_utils.Database) -> None:
     the new head as a candidate (kept only if later than the row's). ``sitlog check`` compares the table
     with a recomputation from the revision log.
     """
+    x_columns = "x_at, x_seq, x_event, x_jd, x_actors, x_against, x_status, x_part"
+    x_values = "{r}.at_utc, {r}.seq, {r}.event_id, julianday({r}.at_utc), {r}.actor_ids, {r}.against_ids, " \
+        "{r}.status, {r}.part"  # fmt: skip
+    w_columns = "w_day, w_seq, w_event, w_jd, w_at, w_actors, w_against, w_status, w_part, w_precision, w_end"
+    w_values = "{r}.at_date, {r}.seq, {r}.event_id, julianday({r}.at_utc), {r}.at_utc, {r}.actor_ids, " \
+        "{r}.against_ids, {r}.status, {r}.part, {r}.precision, {r}.at_end"  # fmt: skip
     statements = [
         # Listing order (at, then recording order) straight from an index, with the default filters on
         # kind and retraction read from it too: a LIMIT stops early without sorting or table lookups.
@@ -356,57 +362,52 @@ def m010_control_current(db: sqlite_utils.Database) -> None:
         "CREATE INDEX revisions_claims ON revisions(place_id, at_utc, seq, recorded_at, event_id, at_date, kind, "
         "claimed, retracted) WHERE kind = 'control' AND claimed = 1",
         """CREATE TABLE control_current (
-            place_id INTEGER NOT NULL REFERENCES places(id),
-            windowed INTEGER NOT NULL,  -- 0: known by an exact instant; 1: by a date window
-            at_key TEXT,                -- at_utc (windowed 0) or at_date (windowed 1): the order, with seq
-            seq INTEGER,                -- the head revision of the event
-            at_utc TEXT, at_date TEXT, event_id TEXT,
-            jd REAL,                    -- julianday(at_utc): how far apart the two rows are, in SQL
-            actor_ids TEXT, against_ids TEXT, status TEXT, part TEXT, precision TEXT, at_end TEXT,
-            PRIMARY KEY (place_id, windowed)
-        ) WITHOUT ROWID""",
-        # The triggers find rows by event; a row being re-derived is NULL for a moment (then deleted).
-        "CREATE INDEX control_current_event ON control_current(event_id)",
-        """INSERT INTO control_current (place_id, windowed, at_key, seq, at_utc, at_date, event_id, jd, actor_ids,
-            against_ids, status, part, precision, at_end)
-        SELECT b.place_id, b.windowed, b.at_key, r.seq, r.at_utc, r.at_date, r.event_id, julianday(r.at_utc),
-            r.actor_ids, r.against_ids, r.status, r.part, r.precision, r.at_end
-        FROM (SELECT e.place_id, e.at_date IS NOT NULL AS windowed, coalesce(e.at_date, e.at_utc) AS at_key, e.seq,
-                row_number() OVER (PARTITION BY e.place_id, e.at_date IS NOT NULL
-                                   ORDER BY coalesce(e.at_date, e.at_utc) DESC, e.seq DESC) AS n
-              FROM events e WHERE e.kind = 'control' AND e.retracted = 0 AND e.claimed = 0) b
-        JOIN revisions r ON r.seq = b.seq WHERE b.n = 1""",
+            place_id INTEGER PRIMARY KEY REFERENCES places(id),
+            -- the latest assessed control known by an exact instant (x_at, then x_seq: the head revision)
+            x_at TEXT, x_seq INTEGER, x_event TEXT, x_jd REAL,
+            x_actors TEXT, x_against TEXT, x_status TEXT, x_part TEXT,
+            -- the latest known by a date window (w_day, then w_seq); w_at is midnight UTC of w_day
+            w_day TEXT, w_seq INTEGER, w_event TEXT, w_jd REAL, w_at TEXT,
+            w_actors TEXT, w_against TEXT, w_status TEXT, w_part TEXT, w_precision TEXT, w_end TEXT
+        )""",  # x_jd, w_jd: julianday of x_at, w_at, so that SQL can tell when the two are hours apart
+        # The triggers find rows by event (x_event first); a row left with neither is found by (NULL, NULL).
+        "CREATE INDEX control_current_x ON control_current(x_event, w_event)",
+        "CREATE INDEX control_current_w ON control_current(w_event)",
+        f"""INSERT INTO control_current (place_id, {x_columns}, {w_columns})
+        SELECT b.place_id, {x_values.format(r="rx")}, {w_values.format(r="rw")}
+        FROM (SELECT e.place_id,
+                max(CASE WHEN e.at_date IS NULL THEN printf('%s %020d', e.at_utc, e.seq) END) AS x,
+                max(CASE WHEN e.at_date IS NOT NULL THEN printf('%s %020d', e.at_date, e.seq) END) AS w
+              FROM events e WHERE e.kind = 'control' AND e.retracted = 0 AND e.claimed = 0 GROUP BY e.place_id) b
+        LEFT JOIN revisions rx ON rx.seq = CAST(substr(b.x, 22) AS INTEGER)
+        LEFT JOIN revisions rw ON rw.seq = CAST(substr(b.w, 12) AS INTEGER)""",
     ]
-    rederive = """UPDATE control_current SET (at_key, seq, at_utc, at_date, event_id, jd, actor_ids, against_ids,
-            status, part, precision, at_end) = (
-            SELECT coalesce(r.at_date, r.at_utc), r.seq, r.at_utc, r.at_date, r.event_id, julianday(r.at_utc),
-                r.actor_ids, r.against_ids, r.status, r.part, r.precision, r.at_end
-            FROM revisions r WHERE r.seq = CASE control_current.windowed
-                WHEN 0 THEN (SELECT e.seq FROM events e WHERE e.place_id = control_current.place_id
-                    AND e.kind = 'control' AND e.retracted = 0 AND e.claimed = 0 AND e.at_date IS NULL
-                    ORDER BY e.at_utc DESC, e.seq DESC LIMIT 1)
-                ELSE (SELECT e.seq FROM events e WHERE e.place_id = control_current.place_id
-                    AND e.kind = 'control' AND e.retracted = 0 AND e.claimed = 0 AND e.at_date IS NOT NULL
-                    ORDER BY e.at_date DESC, e.seq DESC LIMIT 1) END)
-        WHERE event_id IN ({ids});
-        DELETE FROM control_current WHERE event_id IS NULL;"""
-    offer = """INSERT INTO control_current (place_id, windowed, at_key, seq, at_utc, at_date, event_id, jd, actor_ids,
-            against_ids, status, part, precision, at_end)
-        SELECT NEW.place_id, NEW.at_date IS NOT NULL, coalesce(NEW.at_date, NEW.at_utc), NEW.seq, NEW.at_utc,
-            NEW.at_date, NEW.event_id, julianday(NEW.at_utc), r.actor_ids, r.against_ids, r.status, r.part,
-            r.precision, r.at_end
-        FROM revisions r
+    # A head write: re-derive the candidate that named the event (one seek), drop a row left with
+    # neither, then offer the new head (kept if later than the candidate of its kind).
+    latest = """(SELECT e.seq FROM events e WHERE e.place_id = control_current.place_id AND e.kind = 'control'
+        AND e.retracted = 0 AND e.claimed = 0 AND e.at_date {is_null} ORDER BY e.{key} DESC, e.seq DESC LIMIT 1)"""
+    rederive = f"""UPDATE control_current SET ({x_columns}) = (SELECT {x_values.format(r="r")} FROM revisions r
+            WHERE r.seq = {latest.format(is_null="IS NULL", key="at_utc")}) WHERE x_event IN ({{ids}});
+        UPDATE control_current SET ({w_columns}) = (SELECT {w_values.format(r="r")} FROM revisions r
+            WHERE r.seq = {latest.format(is_null="IS NOT NULL", key="at_date")}) WHERE w_event IN ({{ids}});
+        DELETE FROM control_current WHERE x_event IS NULL AND w_event IS NULL;"""
+    offer = """INSERT INTO control_current (place_id, {columns}) SELECT NEW.place_id, {values} FROM revisions r
         WHERE r.seq = NEW.seq AND NEW.kind = 'control' AND NEW.retracted = 0 AND NEW.claimed = 0
-        ON CONFLICT (place_id, windowed) DO UPDATE SET at_key = excluded.at_key, seq = excluded.seq,
-            at_utc = excluded.at_utc, at_date = excluded.at_date, event_id = excluded.event_id, jd = excluded.jd,
-            actor_ids = excluded.actor_ids, against_ids = excluded.against_ids, status = excluded.status,
-            part = excluded.part, precision = excluded.precision, at_end = excluded.at_end
-        WHERE (excluded.at_key, excluded.seq) > (control_current.at_key, control_current.seq);"""
+            AND NEW.at_date {is_null}
+        ON CONFLICT (place_id) DO UPDATE SET ({columns}) = ({excluded})
+        WHERE control_current.{k}_event IS NULL OR (excluded.{k}_{key}, excluded.{k}_seq)
+            > (control_current.{k}_{key}, control_current.{k}_seq);"""
+    offers = " ".join(
+        offer.format(columns=columns, values=values.format(r="r"), is_null=is_null, k=k, key=key,
+                     excluded=", ".join(f"excluded.{c.strip()}" for c in columns.split(",")))  # fmt: skip
+        for columns, values, is_null, k, key in (
+            (x_columns, x_values, "IS NULL", "x", "at"), (w_columns, w_values, "IS NOT NULL", "w", "day"))
+    )  # fmt: skip
     statements += [
         f"CREATE TRIGGER control_current_insert AFTER INSERT ON events BEGIN "
-        f"{rederive.format(ids='NEW.event_id')} {offer} END",
+        f"{rederive.format(ids='NEW.event_id')} {offers} END",
         f"CREATE TRIGGER control_current_update AFTER UPDATE ON events BEGIN "
-        f"{rederive.format(ids='OLD.event_id, NEW.event_id')} {offer} END",
+        f"{rederive.format(ids='OLD.event_id, NEW.event_id')} {offers} END",
         f"CREATE TRIGGER control_current_delete AFTER DELETE ON events BEGIN {rederive.format(ids='OLD.event_id')} END",
     ]
     # Statement by statement, not executescript, which would commit the migration's transaction half way.
@@ -417,7 +418,7 @@ def m010_control_current(db: sqlite_utils.Database) -> None:
     if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
         for index in ("events_time", "events_claims", "revisions_at", "revisions_later", "revisions_place",
                       "revisions_date", "revisions_window", "revisions_control", "revisions_control_days",
-                      "revisions_claims", "control_current_event"):  # fmt: skip
+                      "revisions_claims", "control_current_x", "control_current_w"):  # fmt: skip
             db.execute(f"ANALYZE {index}")
 
 
