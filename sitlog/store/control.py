@@ -88,17 +88,16 @@ _LATE = "(coalesce(c.x_at > :exact, 0) OR coalesce(c.w_day > :day, 0))"
 _DECIDED = f"NOT ({_LATE} OR {_CLOSE})"
 _FROM_X = ("c.x_seq", "c.x_event", "c.x_actors", "c.x_against", "c.x_status", "c.x_part", "c.x_at", "'exact'")
 _FROM_W = ("c.w_seq", "c.w_event", "c.w_actors", "c.w_against", "c.w_status", "c.w_part", "c.w_at", "c.w_precision")
-# status as of now (or any cutoff): one scan of the derived table, a row per place. A candidate that has
-# not begun by the cutoff (later than it) leaves its place undecided (only its id comes back): sought again.
+# status as of now (or any cutoff): one scan of the derived table, a row per place decided; then the ids
+# of the places left undecided (a candidate not begun by the cutoff, or the two hours apart), sought again.
+# (Two scans: a CASE on "decided" in every column costs more than reading the table twice.)
 CURRENT_SQL = (
-    f"SELECT c.place_id, CASE WHEN {_DECIDED} THEN p.name END, CASE WHEN {_DECIDED} THEN p.admin1 END, {_DECIDED}, "
-    + ", ".join(
-        f"CASE WHEN {_DECIDED} THEN CASE WHEN {_PICK_X} THEN {x} ELSE {w} END END"
-        for x, w in zip(_FROM_X, _FROM_W, strict=True)
-    )
+    "SELECT c.place_id, p.name, p.admin1, 1, "
+    + ", ".join(f"CASE WHEN {_PICK_X} THEN {x} ELSE {w} END" for x, w in zip(_FROM_X, _FROM_W, strict=True))
     + f", CASE WHEN NOT {_PICK_X} THEN c.w_day END, CASE WHEN NOT {_PICK_X} THEN c.w_end END "
-    "FROM control_current c CROSS JOIN places p ON p.id = c.place_id {where}"
+    f"FROM control_current c CROSS JOIN places p ON p.id = c.place_id WHERE {_DECIDED} {{where}}"
 )
+UNDECIDED_SQL = f"SELECT c.place_id FROM control_current c WHERE NOT {_DECIDED} {{where}}"
 
 
 # Both seeks of each place asked (:places) in one row, decided like CURRENT_SQL: x the latest exact instant,
@@ -228,15 +227,10 @@ def status(
     params: dict[str, Any] = cutoff_params(cutoff, tz)
     where = ""
     if ids:
-        where = "WHERE c.place_id IN (SELECT value FROM json_each(:ids))"
+        where = "AND c.place_id IN (SELECT value FROM json_each(:ids))"
         params["ids"] = json.dumps(ids)
-    rows: list[Row] = []
-    undecided: list[int] = []
-    for row in store.conn.execute(CURRENT_SQL.format(where=where), params):
-        if row[3]:
-            rows.append(row)
-        else:
-            undecided.append(row[0])
+    rows: list[Row] = store.conn.execute(CURRENT_SQL.format(where=where), params).fetchall()
+    undecided = [r[0] for r in store.conn.execute(UNDECIDED_SQL.format(where=where), params)]
     if undecided:
         rows += _sought(store, params, tz, undecided, False)
     return _with_claims(store, _entries(store, rows), rows, cutoff, tz, ids, None)
