@@ -382,8 +382,10 @@ def m010_control_current(db: sqlite_utils.Database) -> None:
         LEFT JOIN revisions rx ON rx.seq = CAST(substr(b.x, 22) AS INTEGER)
         LEFT JOIN revisions rw ON rw.seq = CAST(substr(b.w, 12) AS INTEGER)""",
     ]
-    # A head write: re-derive the candidate that named the event (one seek), drop a row left with
-    # neither, then offer the new head (kept if later than the candidate of its kind).
+    # A head write, in this order: re-derive a candidate that named the event (its old version may have
+    # moved, been retracted or become a claim: one seek), drop a row left with neither, then offer the new
+    # head if it is an assessment (kept if later than the candidate of its kind). The WHEN clauses skip the
+    # common write (a new event that is not control) after two index probes.
     latest = """(SELECT e.seq FROM events e WHERE e.place_id = control_current.place_id AND e.kind = 'control'
         AND e.retracted = 0 AND e.claimed = 0 AND e.at_date {is_null} ORDER BY e.{key} DESC, e.seq DESC LIMIT 1)"""
     rederive = f"""UPDATE control_current SET ({x_columns}) = (SELECT {x_values.format(r="r")} FROM revisions r
@@ -391,6 +393,8 @@ def m010_control_current(db: sqlite_utils.Database) -> None:
         UPDATE control_current SET ({w_columns}) = (SELECT {w_values.format(r="r")} FROM revisions r
             WHERE r.seq = {latest.format(is_null="IS NOT NULL", key="at_date")}) WHERE w_event IN ({{ids}});
         DELETE FROM control_current WHERE x_event IS NULL AND w_event IS NULL;"""
+    named = "EXISTS (SELECT 1 FROM control_current WHERE x_event = {e}.event_id) " \
+        "OR EXISTS (SELECT 1 FROM control_current WHERE w_event = {e}.event_id)"  # fmt: skip
     offer = """INSERT INTO control_current (place_id, {columns}) SELECT NEW.place_id, {values} FROM revisions r
         WHERE r.seq = NEW.seq AND NEW.kind = 'control' AND NEW.retracted = 0 AND NEW.claimed = 0
             AND NEW.at_date {is_null}
@@ -404,11 +408,14 @@ def m010_control_current(db: sqlite_utils.Database) -> None:
             (x_columns, x_values, "IS NULL", "x", "at"), (w_columns, w_values, "IS NOT NULL", "w", "day"))
     )  # fmt: skip
     statements += [
-        f"CREATE TRIGGER control_current_insert AFTER INSERT ON events BEGIN "
-        f"{rederive.format(ids='NEW.event_id')} {offers} END",
-        f"CREATE TRIGGER control_current_update AFTER UPDATE ON events BEGIN "
-        f"{rederive.format(ids='OLD.event_id, NEW.event_id')} {offers} END",
-        f"CREATE TRIGGER control_current_delete AFTER DELETE ON events BEGIN {rederive.format(ids='OLD.event_id')} END",
+        f"CREATE TRIGGER control_current_insert AFTER INSERT ON events "
+        f"WHEN NEW.kind = 'control' OR {named.format(e='NEW')} "
+        f"BEGIN {rederive.format(ids='NEW.event_id')} {offers} END",
+        f"CREATE TRIGGER control_current_update AFTER UPDATE ON events "
+        f"WHEN NEW.kind = 'control' OR {named.format(e='OLD')} OR {named.format(e='NEW')} "
+        f"BEGIN {rederive.format(ids='OLD.event_id, NEW.event_id')} {offers} END",
+        f"CREATE TRIGGER control_current_delete AFTER DELETE ON events WHEN {named.format(e='OLD')} "
+        f"BEGIN {rederive.format(ids='OLD.event_id')} END",
     ]
     # Statement by statement, not executescript, which would commit the migration's transaction half way.
     for sql in statements:
