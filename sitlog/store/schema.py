@@ -336,8 +336,9 @@ def m010_control_current(db: sqlite_utils.Database) -> None:
         "DROP INDEX events_claims",
         "CREATE INDEX events_claims ON events(place_id, at_utc, seq, at_date, kind, retracted, claimed) "
         "WHERE kind = 'control' AND retracted = 0 AND claimed = 1",
-        # --known-at: revisions in time order (seq is the rowid, so the order is at_utc then seq) ...
-        "CREATE INDEX revisions_at ON revisions(at_utc)",
+        # --known-at: revisions in listing order (at_utc, then seq) with when each was recorded, so that a
+        # listing walks them in order and passes over those recorded later without reading the table ...
+        "CREATE INDEX revisions_at ON revisions(at_utc, seq, recorded_at)",
         # ... and "is there a later revision of this event (recorded by then)?" in a small index: only
         # revisions after an event's first one (its first revision is its lowest seq; check verifies it).
         "CREATE INDEX revisions_later ON revisions(event_id, seq, recorded_at) WHERE revision > 1",
