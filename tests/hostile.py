@@ -81,10 +81,16 @@ def schema_rows(db: Path) -> list[str]:
 
 
 def downgrade_before_handles(db: Path) -> int:
-    """Turn a current database into one made by the release before m009 (short handles): returns that
-    schema version. The database is left checkpointed (no -wal beside it)."""
+    """Turn a current database into one made by the release before m009 (short handles) and m010 (derived
+    control state): returns that schema version. The database is left checkpointed (no -wal beside it)."""
     with closing(sqlite3.connect(db, isolation_level=None)) as conn:
         conn.execute("BEGIN")
+        # m010 (derived control state, issue 14): its triggers, table and indexes go first.
+        for trigger in ("control_current_insert", "control_current_update", "control_current_delete"):
+            conn.execute(f"DROP TRIGGER {trigger}")
+        conn.execute("DROP TABLE control_current")
+        for index in ("at", "later", "place", "date", "window", "control", "control_days", "claims"):
+            conn.execute(f"DROP INDEX revisions_{index}")
         conn.execute("DROP TRIGGER events_handle")
         conn.execute("DROP TABLE handles")
         conn.execute("DELETE FROM _sqlite_migrations WHERE name >= 'm009'")

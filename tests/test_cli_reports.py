@@ -361,7 +361,7 @@ def test_check_passes_on_a_healthy_database(sitlog: Sitlog, town: None) -> None:
     assert run.exit_code == 0, run.stderr
     data = run.json()
     assert data["ok"] is True and {c["check"] for c in data["checks"]} >= {"integrity", "foreign keys", "head table"}
-    assert "all 5 checks passed" in run.stderr
+    assert "all 6 checks passed" in run.stderr
 
 
 def test_check_finds_a_head_table_out_of_step(sitlog: Sitlog, town: None, db: Path) -> None:

@@ -94,9 +94,11 @@ def order_sql(flt: EventFilter) -> str:
     return "ORDER BY " + SORT_KEYS[flt.sort].format(d="DESC" if flt.descending else "ASC")
 
 
+# A place is looked up from its revision, never the other way round: the unary + keeps the planner from
+# walking all places and each one's revisions (revisions_place) to produce a listing it then has to sort.
 EVENT_SELECT = (
     f"SELECT r.seq, {', '.join('r.' + c.strip() for c in REVISION_COLUMNS.split(','))}, p.name, tp.name, hd.n "
-    "FROM revisions r JOIN places p ON p.id = r.place_id LEFT JOIN places tp ON tp.id = r.to_place_id "
+    "FROM revisions r JOIN places p ON p.id = +r.place_id LEFT JOIN places tp ON tp.id = r.to_place_id "
     "LEFT JOIN handles hd ON hd.event_id = r.event_id"
 )
 
@@ -106,6 +108,11 @@ def heads(known_at: datetime | None) -> tuple[str, list[Any]]:
 
     Without ``known_at`` it is the ``events`` head table; with it, each event's latest revision
     recorded by then (events first recorded later are absent): "what did we know then".
+
+    The known-at form is a plain filter on ``revisions`` (recorded by then, and no later revision of
+    the event recorded by then: one seek in the small ``revisions_later`` index), which SQLite flattens
+    into the outer query: a listing in time order walks ``revisions_at`` and its LIMIT stops early,
+    instead of every revision's head being found first.
     """
     if known_at is None:
         return "events e", []
@@ -113,10 +120,19 @@ def heads(known_at: datetime | None) -> tuple[str, list[Any]]:
         "(SELECT h.event_id, h.seq, h.kind, h.place_id, h.at_utc, h.at_date, h.retracted, h.claimed, "
         "max(1, json_array_length(h.sources)) AS n_sources, "
         f"{AT_LAST_SQL.format(r='h')} AS at_last FROM revisions h "
-        "WHERE h.seq = (SELECT max(h2.seq) FROM revisions h2 WHERE h2.event_id = h.event_id "
-        "AND h2.recorded_at <= ?)) e"
+        f"WHERE h.recorded_at <= ? AND NOT EXISTS ({LATER_KNOWN.format(r='h')})) e"
     )
-    return sql, [utc_key(known_at)]
+    key = utc_key(known_at)
+    return sql, [key, key]
+
+
+# A later revision of the event {r} recorded by the known-at moment (the one parameter): then {r} is not
+# what was known. ``revision > 1`` lets SQLite use the small partial index ``revisions_later``: an
+# event's first revision is its lowest seq, so it is never "later" (``check`` verifies the order).
+LATER_KNOWN = (
+    "SELECT 1 FROM revisions z INDEXED BY revisions_later WHERE z.event_id = {r}.event_id AND z.revision > 1 "
+    "AND z.seq > {r}.seq AND z.recorded_at <= ?"
+)
 
 
 class Events:
@@ -313,6 +329,12 @@ class Events:
 
     def select(self, flt: EventFilter) -> Iterator[Event]:
         """Head revisions matching ``flt``, in time order (then recording order)."""
+        sql, params = self.select_sql(flt)
+        for row in self.conn.execute(sql, params):
+            yield self.from_row(row)
+
+    def select_sql(self, flt: EventFilter) -> tuple[str, list[Any]]:
+        """The query behind ``select`` (``EVENT_SELECT`` rows) and its parameters."""
         where, params = self.filter_sql(flt)
         source, source_params = heads(flt.known_at)
         params = source_params + params
@@ -323,8 +345,7 @@ class Events:
         if flt.limit is not None:
             sql += " LIMIT ?"
             params.append(flt.limit)
-        for row in self.conn.execute(sql, params):
-            yield self.from_row(row)
+        return sql, params
 
     def filter_sql(self, flt: EventFilter) -> tuple[list[str], list[Any]]:
         where: list[str] = []

@@ -304,6 +304,133 @@ def m009_handles(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m010_control_current(db: sqlite_utils.Database) -> None:
+    """Issue 14: derived state kept on write, and indexes that let a LIMIT or a per-place seek stop early.
+
+    ``control_current``: one row per place, its latest *assessed* control event known by an exact instant
+    (``x_``, ordered by at_utc then seq) and its latest known by a date window (``w_``, by at_date then
+    seq), with what ``status`` shows of each. Which of the two wins depends on the report zone (a window
+    starts at local midnight), so both are kept and status picks. Claims and retracted events never enter
+    it.
+
+    It is maintained by triggers on the ``events`` head table, in the same statement as the head write:
+    every write path (log, amend, retract, undo, duplicate marking, places merge, import's bulk
+    inserts and updates, the demo, a hand-written INSERT OR REPLACE) goes through that table, so the
+    table cannot miss one. A head write first re-derives any row that named the event (its old version
+    may have moved, been retracted or become a claim: the recomputation is one index seek), then offers
+    the new head as a candidate (kept only if later than the row's). ``sitlog check`` compares the table
+    with a recomputation from the revision log.
+    """
+    x_columns = "x_at, x_seq, x_event, x_jd, x_actors, x_against, x_status, x_part"
+    x_values = "{r}.at_utc, {r}.seq, {r}.event_id, julianday({r}.at_utc), {r}.actor_ids, {r}.against_ids, " \
+        "{r}.status, {r}.part"  # fmt: skip
+    w_columns = "w_day, w_seq, w_event, w_jd, w_at, w_actors, w_against, w_status, w_part, w_precision, w_end"
+    w_values = "{r}.at_date, {r}.seq, {r}.event_id, julianday({r}.at_utc), {r}.at_utc, {r}.actor_ids, " \
+        "{r}.against_ids, {r}.status, {r}.part, {r}.precision, {r}.at_end"  # fmt: skip
+    statements = [
+        # Listing order (at, then recording order) straight from an index, with the default filters on
+        # kind and retraction read from it too: a LIMIT stops early without sorting or table lookups.
+        "DROP INDEX events_time",
+        "CREATE INDEX events_time ON events(at_utc, seq, kind, retracted)",
+        # Claims: covering, so finding the places with claims reads no table rows.
+        "DROP INDEX events_claims",
+        "CREATE INDEX events_claims ON events(place_id, at_utc, seq, at_date, kind, retracted, claimed) "
+        "WHERE kind = 'control' AND retracted = 0 AND claimed = 1",
+        # --known-at: revisions in listing order (at_utc, then seq) with when each was recorded, so that a
+        # listing walks them in order and passes over those recorded later without reading the table ...
+        "CREATE INDEX revisions_at ON revisions(at_utc, seq, recorded_at)",
+        # ... and "is there a later revision of this event (recorded by then)?" in a small index: only
+        # revisions after an event's first one (its first revision is its lowest seq; check verifies it).
+        "CREATE INDEX revisions_later ON revisions(event_id, seq, recorded_at) WHERE revision > 1",
+        # ... and the other ways reports reach heads, as known then: a place's events (history), a day's
+        # date windows, and windows reaching into a day by their last day (summary). The last expression
+        # is store.codecs.AT_LAST_SQL as heads(known_at) writes it: only then does SQLite use the index
+        # (a test checks the plan).
+        "CREATE INDEX revisions_place ON revisions(place_id, at_utc)",
+        "CREATE INDEX revisions_date ON revisions(at_date) WHERE at_date IS NOT NULL",
+        "CREATE INDEX revisions_window ON revisions((CASE WHEN at_date IS NULL THEN NULL WHEN at_end IS NOT NULL "
+        "THEN at_end WHEN precision = 'week' THEN date(at_date, '+6 days') WHEN precision = 'month' "
+        "THEN date(at_date, 'start of month', '+1 month', '-1 day') WHEN precision = 'year' "
+        "THEN date(at_date, 'start of year', '+1 year', '-1 day') END), at_date) WHERE at_date IS NOT NULL",
+        # Assessed control revisions by place and time with what status shows: the per-place seeks of
+        # status --at T and --known-at T read no table rows.
+        "CREATE INDEX revisions_control ON revisions(place_id, at_utc, seq, recorded_at, event_id, actor_ids, "
+        "against_ids, status, part, precision, at_end, at_date, kind, claimed, retracted) "
+        "WHERE kind = 'control' AND claimed = 0 AND retracted = 0 AND at_date IS NULL",
+        "CREATE INDEX revisions_control_days ON revisions(place_id, at_date, seq, recorded_at, event_id, actor_ids, "
+        "against_ids, status, part, precision, at_end, at_utc, kind, claimed, retracted) "
+        "WHERE kind = 'control' AND claimed = 0 AND retracted = 0 AND at_date IS NOT NULL",
+        "CREATE INDEX revisions_claims ON revisions(place_id, at_utc, seq, recorded_at, event_id, at_date, kind, "
+        "claimed, retracted) WHERE kind = 'control' AND claimed = 1",
+        """CREATE TABLE control_current (
+            place_id INTEGER PRIMARY KEY REFERENCES places(id),
+            -- the latest assessed control known by an exact instant (x_at, then x_seq: the head revision)
+            x_at TEXT, x_seq INTEGER, x_event TEXT, x_jd REAL,
+            x_actors TEXT, x_against TEXT, x_status TEXT, x_part TEXT,
+            -- the latest known by a date window (w_day, then w_seq); w_at is midnight UTC of w_day
+            w_day TEXT, w_seq INTEGER, w_event TEXT, w_jd REAL, w_at TEXT,
+            w_actors TEXT, w_against TEXT, w_status TEXT, w_part TEXT, w_precision TEXT, w_end TEXT
+        )""",  # x_jd, w_jd: julianday of x_at, w_at, so that SQL can tell when the two are hours apart
+        # The triggers find rows by event (x_event first); a row left with neither is found by (NULL, NULL).
+        "CREATE INDEX control_current_x ON control_current(x_event, w_event)",
+        "CREATE INDEX control_current_w ON control_current(w_event)",
+        f"""INSERT INTO control_current (place_id, {x_columns}, {w_columns})
+        SELECT b.place_id, {x_values.format(r="rx")}, {w_values.format(r="rw")}
+        FROM (SELECT e.place_id,
+                max(CASE WHEN e.at_date IS NULL THEN printf('%s %020d', e.at_utc, e.seq) END) AS x,
+                max(CASE WHEN e.at_date IS NOT NULL THEN printf('%s %020d', e.at_date, e.seq) END) AS w
+              FROM events e WHERE e.kind = 'control' AND e.retracted = 0 AND e.claimed = 0 GROUP BY e.place_id) b
+        LEFT JOIN revisions rx ON rx.seq = CAST(substr(b.x, 22) AS INTEGER)
+        LEFT JOIN revisions rw ON rw.seq = CAST(substr(b.w, 12) AS INTEGER)""",
+    ]
+    # A head write, in this order: re-derive a candidate that named the event (its old version may have
+    # moved, been retracted or become a claim: one seek), drop a row left with neither, then offer the new
+    # head if it is an assessment (kept if later than the candidate of its kind). The WHEN clauses skip the
+    # common write (a new event that is not control) after two index probes.
+    latest = """(SELECT e.seq FROM events e WHERE e.place_id = control_current.place_id AND e.kind = 'control'
+        AND e.retracted = 0 AND e.claimed = 0 AND e.at_date {is_null} ORDER BY e.{key} DESC, e.seq DESC LIMIT 1)"""
+    rederive = f"""UPDATE control_current SET ({x_columns}) = (SELECT {x_values.format(r="r")} FROM revisions r
+            WHERE r.seq = {latest.format(is_null="IS NULL", key="at_utc")}) WHERE x_event IN ({{ids}});
+        UPDATE control_current SET ({w_columns}) = (SELECT {w_values.format(r="r")} FROM revisions r
+            WHERE r.seq = {latest.format(is_null="IS NOT NULL", key="at_date")}) WHERE w_event IN ({{ids}});
+        DELETE FROM control_current WHERE x_event IS NULL AND w_event IS NULL;"""
+    named = "EXISTS (SELECT 1 FROM control_current WHERE x_event = {e}.event_id) " \
+        "OR EXISTS (SELECT 1 FROM control_current WHERE w_event = {e}.event_id)"  # fmt: skip
+    offer = """INSERT INTO control_current (place_id, {columns}) SELECT NEW.place_id, {values} FROM revisions r
+        WHERE r.seq = NEW.seq AND NEW.kind = 'control' AND NEW.retracted = 0 AND NEW.claimed = 0
+            AND NEW.at_date {is_null}
+        ON CONFLICT (place_id) DO UPDATE SET ({columns}) = ({excluded})
+        WHERE control_current.{k}_event IS NULL OR (excluded.{k}_{key}, excluded.{k}_seq)
+            > (control_current.{k}_{key}, control_current.{k}_seq);"""
+    offers = " ".join(
+        offer.format(columns=columns, values=values.format(r="r"), is_null=is_null, k=k, key=key,
+                     excluded=", ".join(f"excluded.{c.strip()}" for c in columns.split(",")))  # fmt: skip
+        for columns, values, is_null, k, key in (
+            (x_columns, x_values, "IS NULL", "x", "at"), (w_columns, w_values, "IS NOT NULL", "w", "day"))
+    )  # fmt: skip
+    statements += [
+        f"CREATE TRIGGER control_current_insert AFTER INSERT ON events "
+        f"WHEN NEW.kind = 'control' OR {named.format(e='NEW')} "
+        f"BEGIN {rederive.format(ids='NEW.event_id')} {offers} END",
+        f"CREATE TRIGGER control_current_update AFTER UPDATE ON events "
+        f"WHEN NEW.kind = 'control' OR {named.format(e='OLD')} OR {named.format(e='NEW')} "
+        f"BEGIN {rederive.format(ids='OLD.event_id, NEW.event_id')} {offers} END",
+        f"CREATE TRIGGER control_current_delete AFTER DELETE ON events WHEN {named.format(e='OLD')} "
+        f"BEGIN {rederive.format(ids='OLD.event_id')} END",
+    ]
+    # Statement by statement, not executescript, which would commit the migration's transaction half way.
+    for sql in statements:
+        db.execute(sql)
+    # A database analysed before gets statistics for the new indexes too: with statistics for the old
+    # ones only, the planner would take an unmeasured index for a cheap one.
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+        for index in ("events_time", "events_claims", "revisions_at", "revisions_later", "revisions_place",
+                      "revisions_date", "revisions_window", "revisions_control", "revisions_control_days",
+                      "revisions_claims", "control_current_x", "control_current_w"):  # fmt: skip
+            db.execute(f"ANALYZE {index}")
+
+
 SCHEMA_VERSION = len(MIGRATIONS.functions)
 if SCHEMA_VERSION != version.SCHEMA_VERSION:  # pragma: no cover - a developer's slip, caught by any test run
     raise RuntimeError(f"store/version.py says schema {version.SCHEMA_VERSION}; migrations make {SCHEMA_VERSION}")

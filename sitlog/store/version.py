@@ -6,5 +6,5 @@
 
 import sqlite3
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 SQLITE_VERSION = sqlite3.sqlite_version
