@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -78,8 +78,11 @@ def _gazetteer(store: Store, req: ExportRequest) -> tuple[Iterator[dict[str, Any
 
 
 def write_jsonl(store: Store, req: ExportRequest, out: TextIO) -> int:
-    """The lossless export: header, places, actors, then every revision of the picked events."""
-    from sitlog.store.export import export_revisions
+    """The lossless export: header, places, actors, then every revision of the picked events.
+
+    The revision records are built by SQLite (``store.export.revision_lines``: the text
+    ``revision_record`` gives, see tests/test_eventjson.py) and streamed out in batches."""
+    from sitlog.store.export import revision_lines
 
     out.write(_line(header_record(store, req.now)))
     places, actors = _gazetteer(store, req)
@@ -88,20 +91,18 @@ def write_jsonl(store: Store, req: ExportRequest, out: TextIO) -> int:
     for actor in actors:
         out.write(_line({"record": "actor", **actor}))
     count = 0
-    write = out.write
-    for event in export_revisions(store, req.flt):
-        write(_line({"record": "revision", **revision_record(event)}))
-        count += 1
+    write = utf8_writer(out)
+    for batch in revision_lines(store, req.flt):
+        write(b"\n".join(batch) + b"\n")
+        count += len(batch)
     return count
 
 
 def write_json(store: Store, req: ExportRequest, out: TextIO) -> int:
-    """One JSON document: header fields, places, actors, and events (head shape) each with its revisions."""
-    from sitlog.store.export import export_revisions
+    """One JSON document: header fields, places, actors, and events (head shape) each with its revisions,
+    streamed one event at a time (``store.export.event_documents``)."""
+    from sitlog.store.export import event_documents
 
-    revisions: dict[str, list[dict[str, Any]]] = {}
-    for event in export_revisions(store, req.flt):
-        revisions.setdefault(event.id, []).append(revision_record(event))
     places, actors = _gazetteer(store, req)
     head = header_record(store, req.now)
     head.pop("record")
@@ -110,14 +111,23 @@ def write_json(store: Store, req: ExportRequest, out: TextIO) -> int:
     out.write(', "actors": ' + json.dumps(list(actors), ensure_ascii=False))
     out.write(', "events": [')
     count = 0
-    for event in store.events.select(req.flt):
-        data = event.to_json(UTC)
-        data.pop("handle", None)  # local to this database
-        data["revisions"] = revisions.get(event.id, [])
-        out.write((",\n" if count else "\n") + json.dumps(data, ensure_ascii=False))
-        count += 1
-    out.write("\n]}\n")
+    write = utf8_writer(out)
+    for batch in event_documents(store, req.flt):
+        write((b",\n" if count else b"\n") + b",\n".join(batch))
+        count += len(batch)
+    write(b"\n]}\n")
     return count
+
+
+def utf8_writer(out: TextIO) -> Callable[[bytes], Any]:
+    """A function writing UTF-8 bytes to ``out`` in order with what went before: straight to its binary
+    buffer when it has one and encodes UTF-8 (a file, stdout), else decoded (a StringIO)."""
+    buffer = getattr(out, "buffer", None)
+    encoding = (getattr(out, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    if buffer is not None and encoding == "utf8":
+        out.flush()
+        return buffer.write  # type: ignore[no-any-return]
+    return lambda data: out.write(data.decode("utf-8"))
 
 
 # --- reading ------------------------------------------------------------------------------------------
