@@ -229,3 +229,18 @@ def test_exports_match_the_python_encoder(varied: Path, flt: EventFilter, fmt: E
     else:  # JSON lines end at "\n" only (a U+2028 in a note is not a line end)
         assert len([json.loads(line) for line in expected.split("\n") if line]) > count
     store.close()
+
+
+def test_handles_spelled_in_sql_match_handle_of() -> None:
+    import sqlite3
+
+    from sitlog.domain.handles import handle_of
+    from sitlog.store.eventjson import handle_sql
+
+    conn = sqlite3.connect(":memory:")
+    numbers = [*range(1, 3000), *(32**k - 1024 + d for k in (3, 4, 5, 6) for d in (-1, 0, 1)), 10**9]
+    numbers = [n for n in numbers if n >= 1 and len(handle_of(n)) <= 6]
+    spelled = conn.execute(
+        f"SELECT n, {handle_sql('n')} FROM (SELECT value AS n FROM json_each(?))", (json.dumps(numbers),)
+    ).fetchall()
+    assert spelled == [(n, handle_of(n)) for n in numbers]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -31,6 +31,7 @@ from sitlog.domain.model import (
 )
 from sitlog.errors import InvalidInput
 from sitlog.exchange.base import ByteLines, ExportRequest, ImportRequest, RowError
+from sitlog.render.stream import utf8_writer
 from sitlog.store.bulk import (
     ImportCounts,
     Match,
@@ -117,17 +118,6 @@ def write_json(store: Store, req: ExportRequest, out: TextIO) -> int:
         count += len(batch)
     write(b"\n]}\n")
     return count
-
-
-def utf8_writer(out: TextIO) -> Callable[[bytes], Any]:
-    """A function writing UTF-8 bytes to ``out`` in order with what went before: straight to its binary
-    buffer when it has one and encodes UTF-8 (a file, stdout), else decoded (a StringIO)."""
-    buffer = getattr(out, "buffer", None)
-    encoding = (getattr(out, "encoding", None) or "").lower().replace("-", "").replace("_", "")
-    if buffer is not None and encoding == "utf8":
-        out.flush()
-        return buffer.write  # type: ignore[no-any-return]
-    return lambda data: out.write(data.decode("utf-8"))
 
 
 # --- reading ------------------------------------------------------------------------------------------

@@ -19,9 +19,11 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
+from sitlog.domain.handles import ALPHABET, OFFSET
 from sitlog.domain.model import Quantity, Side, SourceRef, from_utc_key, rfc3339
 from sitlog.store.codecs import distance_from_text, sources_from_text, tags_from_text
 
@@ -31,7 +33,6 @@ _UTC_KEYS = frozenset(
      "Etc/GMT+0", "Etc/GMT-0", "Etc/GMT0", "GMT0", "GMT+0", "GMT-0", "Etc/Greenwich", "Greenwich")
 )  # fmt: skip
 _ETC_GMT = re.compile(r"Etc/GMT[+-]\d{1,2}")
-_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # domain.handles.ALPHABET, for handles spelled in SQL
 
 
 def fixed_offset(tz: tzinfo) -> timedelta | None:
@@ -44,6 +45,34 @@ def fixed_offset(tz: tzinfo) -> timedelta | None:
     if isinstance(key, str) and _ETC_GMT.fullmatch(key):
         return tz.utcoffset(datetime(2000, 1, 1))
     return None
+
+
+def zone_sql(conn: sqlite3.Connection, tz: tzinfo) -> Callable[[str], str]:
+    """A function giving the SQL for a stored UTC key column as RFC 3339 text in ``tz`` (``rfc3339``).
+
+    A zone with a fixed offset is done in SQL; any other goes through ``sitlog_time``, registered on
+    ``conn`` for ``tz`` (replacing an earlier registration)."""
+    offset = fixed_offset(tz)
+    if offset is None:
+        conn.create_function("sitlog_time", 1, lambda key: rfc3339(from_utc_key(key), tz), deterministic=True)
+        return lambda column: f"sitlog_time({column})"
+    if not offset:
+        return lambda column: f"replace({column}, 'Z', '+00:00')"
+    suffix = datetime(2000, 1, 1, tzinfo=tz).isoformat()[19:]
+    seconds = int(offset.total_seconds())
+    return lambda column: f"strftime('%Y-%m-%dT%H:%M:%S', {column}, '{seconds} seconds') || '{suffix}'"
+
+
+def handle_sql(number: str) -> str:
+    """SQL for ``domain.handles.handle_of(number)`` (a handle sequence number column, not NULL): the number
+    plus ``OFFSET`` in Crockford base32, lower case, 3 to 6 characters."""
+    v = f"({number} + {OFFSET})"
+    digits = [f"substr('{ALPHABET}', ({v} >> {5 * k}) % 32 + 1, 1)" for k in (2, 1, 0)]
+    for k in (3, 4, 5):
+        digits.insert(
+            0, f"CASE WHEN {v} >= {32**k} THEN substr('{ALPHABET}', ({v} >> {5 * k}) % 32 + 1, 1) ELSE '' END"
+        )
+    return " || ".join(digits)
 
 
 def _dumps(value: Any) -> str:
@@ -91,9 +120,9 @@ class EventJson:
             ("sitlog_distance", 1, self.distance),
             ("sitlog_sources", 3, self.sources),
             ("sitlog_sides", 1, self.sides),
-            ("sitlog_time", 1, self.time),
         ):
             conn.create_function(name, arity, fn, deterministic=True)
+        self.instant = zone_sql(conn, tz)
         self.sql = self._expression()
 
     # --- the Python side: exact, through the model's own encoders -----------------------------------
@@ -138,20 +167,7 @@ class EventJson:
         sides = [Side(self._actor(a), tuple(self._actor(i) for i in assoc)).to_json() for a, assoc in stored]
         return ', "sides": ' + _dumps(sides)
 
-    def time(self, key: str) -> str:
-        return rfc3339(from_utc_key(key), self.tz)
-
     # --- the SQL side -----------------------------------------------------------------------------
-
-    def instant(self, column: str) -> str:
-        """SQL for a stored UTC key as RFC 3339 text in the zone (unquoted)."""
-        offset = fixed_offset(self.tz)
-        if offset is None:
-            return f"sitlog_time({column})"
-        if not offset:
-            return f"replace({column}, 'Z', '+00:00')"
-        suffix = datetime(2000, 1, 1, tzinfo=self.tz).isoformat()[19:]
-        return f"strftime('%Y-%m-%dT%H:%M:%S', {column}, '{int(offset.total_seconds())} seconds') || '{suffix}'"
 
     @staticmethod
     def _quantity(column: str) -> str:
@@ -164,13 +180,7 @@ class EventJson:
         )
 
     def _handle(self) -> str:
-        # domain.handles.handle_of in SQL: sequence number + 1023 in Crockford base32, lower case.
-        v = "(hd.n + 1023)"
-        digits = [f"substr('{_ALPHABET}', ({v} >> {5 * k}) % 32 + 1, 1)" for k in (2, 1, 0)]
-        for k in (3, 4, 5):
-            digits.insert(0, f"CASE WHEN {v} >= {32**k} THEN substr('{_ALPHABET}', ({v} >> {5 * k}) % 32 + 1, 1) "
-                             "ELSE '' END")  # fmt: skip
-        return f"CASE WHEN hd.n IS NULL THEN '' ELSE ', \"handle\": \"' || {' || '.join(digits)} || '\"' END"
+        return f"CASE WHEN hd.n IS NULL THEN '' ELSE ', \"handle\": \"' || {handle_sql('hd.n')} || '\"' END"
 
     def _expression(self) -> str:
         at = (
