@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import itertools
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from sitlog.render.output import (
 )
 
 STREAM_AFTER = 1000  # rows: a longer listing takes its column widths from its first this many rows
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # what visible() escapes in ASCII text (str.isprintable, faster)
 
 
 @dataclass
@@ -73,7 +75,7 @@ def emit_listing(
         struck = set() if listing.struck is None else {i for i, row in enumerate(first) if row[listing.struck]}
         emit(Report([], [Table(listing.columns, first, struck=struck)]), fmt, out, is_terminal, display)
         return
-    rows = itertools.chain(first, (row for batch in batches for row in batch))
+    rows = itertools.chain([first], batches)
     terminal = out.isatty() if is_terminal is None else is_terminal
     sample = first[:stream_after]
     if fmt is Format.MARKDOWN:
@@ -115,8 +117,11 @@ def utf8_writer(out: TextIO) -> Any:
     return lambda data: out.write(data.decode("utf-8"))
 
 
-def _plain(columns: Sequence[str], sample: Sequence[Sequence[str]], rows: Iterator[Sequence[str]], out: TextIO) -> None:
-    """``output._aligned`` with the widths of ``sample``, line by line."""
+Batches = Iterator[Sequence[Sequence[str]]]
+
+
+def _plain(columns: Sequence[str], sample: Sequence[Sequence[str]], batches: Batches, out: TextIO) -> None:
+    """``output._aligned`` with the widths of ``sample``, batch by batch."""
     widths = [_width(c) + 2 for c in columns]
     for row in sample:
         for i, cell in enumerate(row):
@@ -124,24 +129,26 @@ def _plain(columns: Sequence[str], sample: Sequence[Sequence[str]], rows: Iterat
             w = len(text) if text.isascii() else _width(text)
             if w > widths[i]:
                 widths[i] = w
-    out.write(
-        "  ".join(visible(c) + " " * (w - _width(visible(c))) for c, w in zip(columns, widths, strict=True)).rstrip()
-        + "\n"
-    )
-    out.write("  ".join("-" * w for w in widths) + "\n")
+    heading = (visible(c) + " " * (w - _width(visible(c))) for c, w in zip(columns, widths, strict=True))
+    out.write("  ".join(heading).rstrip() + "\n" + "  ".join("-" * w for w in widths) + "\n")
     line = "  ".join(f"%-{w}s" for w in widths)
-    write = out.write
-    for row in rows:
-        text = line % tuple(row)
-        if not (text.isascii() and text.isprintable()):  # escapes to show, or characters of another width
-            cells = [visible(c) for c in row]
-            text = "  ".join(c + " " * max(0, w - _width(c)) for c, w in zip(cells, widths, strict=True))
-        write(text.rstrip() + "\n")
+
+    def exact(row: Sequence[str]) -> str:  # escapes to show, or characters of another width than one
+        cells = [visible(c) for c in row]
+        return "  ".join(c + " " * max(0, w - _width(c)) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    for batch in batches:
+        lines = [line % tuple(row) for row in batch]
+        joined = "".join(lines)
+        if not joined.isascii() or _CONTROL.search(joined):
+            lines = [
+                text if text.isascii() and not _CONTROL.search(text) else exact(row)
+                for text, row in zip(lines, batch, strict=True)
+            ]
+        out.write("\n".join([text.rstrip() for text in lines]) + "\n" if lines else "")
 
 
-def _markdown(
-    columns: Sequence[str], sample: Sequence[Sequence[str]], rows: Iterator[Sequence[str]], out: TextIO
-) -> None:
+def _markdown(columns: Sequence[str], sample: Sequence[Sequence[str]], batches: Batches, out: TextIO) -> None:
     """GitHub tables: tabulate draws the first rows; the rest follow with its widths (any width is valid markdown)."""
     from tabulate import tabulate
 
@@ -153,12 +160,12 @@ def _markdown(
     widths = [len(part) - 2 for part in rule.split("|")[1:-1]]
     out.write(head.split("\n", 2)[0] + "\n" + rule + "\n")
     write = out.write
-    for row in rows:  # tabulate counts characters (it has no wcwidth here), so do these rows
+    for row in (row for batch in batches for row in batch):  # tabulate counts characters (no wcwidth here)
         write("| " + " | ".join(c + " " * max(0, w - len(c)) for c, w in zip(cells(row), widths, strict=True)) + " |\n")
 
 
 def _screen(
-    listing: Listing, sample: Sequence[Sequence[str]], rows: Iterator[Sequence[str]], out: TextIO, terminal: bool,
+    listing: Listing, sample: Sequence[Sequence[str]], batches: Batches, out: TextIO, terminal: bool,
     display: Display,
 ) -> None:  # fmt: skip
     import shutil
@@ -172,7 +179,7 @@ def _screen(
 
     def lines() -> Iterator[str]:
         yield from table.head()
-        for row in rows:
+        for row in (row for batch in batches for row in batch):
             yield table.line([visible(c) for c in row], mark is not None and bool(row[mark]))
         yield from table.tail()
 

@@ -67,12 +67,12 @@ def handle_sql(number: str) -> str:
     """SQL for ``domain.handles.handle_of(number)`` (a handle sequence number column, not NULL): the number
     plus ``OFFSET`` in Crockford base32, lower case, 3 to 6 characters."""
     v = f"({number} + {OFFSET})"
-    digits = [f"substr('{ALPHABET}', ({v} >> {5 * k}) % 32 + 1, 1)" for k in (2, 1, 0)]
-    for k in (3, 4, 5):
-        digits.insert(
-            0, f"CASE WHEN {v} >= {32**k} THEN substr('{ALPHABET}', ({v} >> {5 * k}) % 32 + 1, 1) ELSE '' END"
-        )
-    return " || ".join(digits)
+
+    def digit(k: int) -> str:
+        return f"substr('{ALPHABET}', ({v} >> {5 * k}) % 32 + 1, 1)"
+
+    branches = [f"WHEN {v} >= {32 ** (n - 1)} THEN " + " || ".join(map(digit, range(n - 1, -1, -1))) for n in (6, 5, 4)]
+    return f"CASE {' '.join(branches)} ELSE {' || '.join(map(digit, (2, 1, 0)))} END"
 
 
 def _dumps(value: Any) -> str:

@@ -54,8 +54,9 @@ def _figure(label: str, column: str) -> str:
     return _part(label, f"json_extract({column}, '$.text')", f"{column} <> ''")
 
 
-# render.events.describe of casualties and displacement: their parts joined by ", " (the first ", " cut).
-FIGURES_SQL = (
+# render.events.describe of casualties and displacement: their parts joined by ", " (the first ", " cut); of
+# the others: ``sitlog_describe`` (``Content.text``) of their content.
+WHAT_SQL = (
     "CASE r.kind WHEN 'casualties' THEN substr("
     + " || ".join([_figure("killed", "r.killed"), _figure("injured", "r.injured"), _figure("captured", "r.captured"),
                    _part("side", "r.side"),
@@ -63,7 +64,7 @@ FIGURES_SQL = (
                    "CASE WHEN r.role <> '' THEN ' (' || r.role || ')' ELSE '' END ELSE '' END"])
     + ", 3) WHEN 'displacement' THEN substr("
     + " || ".join([_figure("people", "r.people"), _figure("families", "r.families"), _part("to", "tp.name")])
-    + ", 3) END"
+    + f", 3) ELSE sitlog_describe({CONTENT_SQL}) END"
 )  # fmt: skip
 _FROM = (
     "FROM revisions r JOIN places p ON p.id = r.place_id LEFT JOIN places tp ON tp.id = r.to_place_id "
@@ -115,7 +116,7 @@ def event_cells(
     if machine:
         store.conn.create_function("sitlog_tag_cell", 1, _tag_cell, deterministic=True)
         columns = (
-            f"r.event_id, {at}, r.precision, r.kind, p.name, {FIGURES_SQL}, {CONTENT_SQL}, "
+            f"r.event_id, {at}, r.precision, r.kind, p.name, {WHAT_SQL}, "
             "CASE WHEN r.claimed THEN 'true' ELSE 'false' END, coalesce(r.claimed_by, ''), "
             "CASE WHEN r.retracted THEN 'true' ELSE 'false' END, coalesce(r.grade, ''), coalesce(r.source, ''), "
             "CASE WHEN r.tags = '[]' THEN '' ELSE sitlog_tag_cell(r.tags) END, r.operator, "
@@ -123,18 +124,16 @@ def event_cells(
         )
     else:
         columns = (
-            f"r.event_id, {at}, r.kind, p.name, {FIGURES_SQL}, {CONTENT_SQL}, "
+            f"r.event_id, {at}, r.kind, p.name, {WHAT_SQL}, "
             "CASE WHEN r.claimed THEN coalesce(r.claimed_by, 'yes') ELSE '' END, "
             "CASE WHEN r.retracted THEN 'yes' ELSE '' END, coalesce(r.grade, ''), coalesce(r.source, ''), "
             f"coalesce(r.note, ''), {handle}"
         )
-    what = 5 if machine else 4  # then the content key; the row goes out with its description in their place
-    text = Content(store, describe).text
+    store.conn.create_function("sitlog_describe", 1, Content(store, describe).text, deterministic=True)
     sql, params = _query(store, flt, columns)
     cursor = store.conn.execute(sql, params)
     while rows := cursor.fetchmany(batch):
-        yield [(*row[:what], text(row[what + 1]) if row[what] is None else row[what], *row[what + 2 :])
-               for row in rows]  # fmt: skip
+        yield rows
 
 
 def _tag_cell(text: str) -> str:
