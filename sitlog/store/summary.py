@@ -1,0 +1,288 @@
+"""The summary's queries: most events added up by day in SQL, the rest read as light items in report order.
+
+A two-year summary of a million events used to build every ``Event`` (minutes, gigabytes). Most events
+only add to counts, figures and the day's places: assessed, one day, no named person, neither control
+nor an advance (``PLAIN``). ``plain_days`` adds those up per report-zone day in SQL; ``summary_items``
+reads every other event overlapping the days — control, advances, claims, persons, windows — as
+``domain.summary.Item`` in report order, one at a time. ``domain.summary.summarize`` turns both into the
+same answer ``domain.summary.summary`` gives for all the events (tests/test_summary_sql.py checks so).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from sitlog.domain.model import Precision, Range, When, day_bounds, utc_key
+from sitlog.domain.summary import Item, Plain
+from sitlog.store.codecs import PRECISIONS, STATUSES, distance_from_text, quantity_from_column
+from sitlog.store.events import heads
+
+if TYPE_CHECKING:
+    from sitlog.store import Store
+
+_EMPTY = "coalesce({}, '') = ''"
+_NONE_OF = " AND ".join(_EMPTY.format(f"r.{c}") for c in ("killed", "injured", "captured", "people", "families"))
+# Events whose contribution is counts, figures and a place only (one day is checked by each query). The
+# revision says whether it is a claim: the head table's copy is for indexes (bench/generate.py leaves it 0).
+PLAIN = (
+    "e.retracted = 0 AND r.claimed = 0 AND coalesce(r.person, '') = '' AND ("
+    f"e.kind IN ('clash', 'strike') AND {_NONE_OF} "
+    f"OR e.kind = 'casualties' AND {_EMPTY.format('r.people')} AND {_EMPTY.format('r.families')} "
+    f"OR e.kind = 'displacement' AND {_EMPTY.format('r.killed')} AND {_EMPTY.format('r.injured')} "
+    f"AND {_EMPTY.format('r.captured')})"
+)
+# A window of one day: day precision, no end or an end on the same day (``When.window`` drops it).
+ONE_DAY = "r.precision = 'day' AND (coalesce(r.at_end, '') = '' OR r.at_end = e.at_date)"
+_PLAIN_KINDS = ("clash", "casualties", "strike", "displacement")
+# Which figures each plain kind may carry, as ``FIGURES`` names them: summary name → revision column.
+_KIND_FIGURES = {
+    "casualties": ("killed", "injured", "captured"),
+    "displacement": ("displaced_people", "displaced_families"),
+}
+_COLUMN = {"killed": "killed", "injured": "injured", "captured": "captured", "displaced_people": "people",
+           "displaced_families": "families"}  # fmt: skip
+
+
+def zone_offsets(tz: tzinfo, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+    """The UTC offsets (seconds) ``tz`` takes over ``[start, end)``: ``(from, offset)`` in order, the first
+    from ``start``. Sampled hourly and bisected to the second (tzdata changes offsets on whole seconds)."""
+
+    def offset(instant: datetime) -> int:
+        found = instant.astimezone(tz).utcoffset()
+        return int(found.total_seconds()) if found is not None else 0
+
+    found = [(start, offset(start))]
+    at = start
+    while at < end:
+        step = min(at + timedelta(hours=1), end)
+        if offset(step) != found[-1][1]:
+            low, high = at, step
+            while high - low > timedelta(seconds=1):
+                middle = low + timedelta(seconds=(high - low).total_seconds() // 2)
+                low, high = (middle, high) if offset(middle) == found[-1][1] else (low, middle)
+            found.append((high, offset(high)))
+        at = step
+    return found
+
+
+def local_day_sql(column: str, tz: tzinfo, start: datetime, end: datetime) -> str:
+    """SQL for the report-zone day (``YYYY-MM-DD``) of a UTC key column, exact for instants in ``[start, end)``."""
+    segments = zone_offsets(tz, start, end)
+
+    def shifted(seconds: int) -> str:
+        return f"substr({column}, 1, 10)" if seconds == 0 else f"date({column}, '{seconds} seconds')"
+
+    if len(segments) == 1:
+        return shifted(segments[0][1])
+    branches = " ".join(f"WHEN {column} < '{utc_key(at)}' THEN {shifted(before[1])}"
+                        for before, (at, _) in zip(segments, segments[1:], strict=False))  # fmt: skip
+    return f"CASE {branches} ELSE {shifted(segments[-1][1])} END"
+
+
+def _range(first: date, last: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    return day_bounds(first, tz)[0], day_bounds(last, tz)[1]
+
+
+def _involves(actors: tuple[frozenset[int], frozenset[str]] | None) -> tuple[str, list[Any]]:
+    """``ops.reports``' actor filter in SQL: any of the ids as an actor, opponent or side; a casualties side
+    by name."""
+    if actors is None:
+        return "", []
+    ids, names = sorted(actors[0]), sorted(actors[1])
+    marks, name_marks = ", ".join("?" * len(ids)) or "NULL", ", ".join("?" * len(names)) or "NULL"
+    sql = (
+        f" AND (EXISTS (SELECT 1 FROM json_each(r.actor_ids) WHERE value IN ({marks})) "
+        f"OR EXISTS (SELECT 1 FROM json_each(r.against_ids) WHERE value IN ({marks})) OR r.side IN ({name_marks}) "
+        f"OR r.sides IS NOT NULL AND EXISTS (SELECT 1 FROM json_tree(r.sides) WHERE type = 'integer' "
+        f"AND value IN ({marks})))"
+    )
+    return sql, [*ids, *ids, *names, *ids]
+
+
+def _figure_aggregates() -> str:
+    parts = []
+    for kind, names in _KIND_FIGURES.items():
+        for name in names:
+            column = f"d.{_COLUMN[name]}"
+            only = f"FILTER (WHERE d.kind = '{kind}' AND {column} <> '')"
+            parts += [f"count(*) {only}", f"sum(CAST(json_extract({column}, '$.low') AS INTEGER)) {only}",
+                      f"sum(CAST(json_extract({column}, '$.high') AS INTEGER)) {only}",
+                      f"count(json_extract({column}, '$.high')) {only}",
+                      f"sum(CAST(json_extract({column}, '$.best') AS INTEGER)) {only}",
+                      f"count(json_extract({column}, '$.best')) {only}"]  # fmt: skip
+    return ", ".join(parts)
+
+
+def plain_days(
+    store: Store,
+    first: date,
+    last: date,
+    tz: tzinfo,
+    known_at: datetime | None,
+    actors: tuple[frozenset[int], frozenset[str]] | None = None,
+) -> list[tuple[date, Plain]]:
+    """What the ``PLAIN`` events of each report-zone day ``first``..``last`` add up to (days without any are
+    absent): events by kind, figure totals (``Range``: a high is unknown once any part's is), the
+    events carrying each figure, and the names of the places."""
+    start, end = _range(first, last, tz)
+    source, source_params = heads(known_at)
+    involves, involves_params = _involves(actors)
+    columns = "e.kind, e.place_id, r.killed, r.injured, r.captured, r.people, r.families"
+    sql = (
+        f"SELECT d.day, count(*), {', '.join(f'sum(d.kind = {k!r})' for k in _PLAIN_KINDS)}, "
+        f"{_figure_aggregates()}, group_concat(DISTINCT d.place_id) FROM ("
+        f"SELECT {local_day_sql('e.at_utc', tz, start, end)} AS day, {columns} FROM {source} "
+        f"JOIN revisions r ON r.seq = e.seq WHERE e.at_date IS NULL AND e.at_utc >= ? AND e.at_utc < ? "
+        f"AND {PLAIN}{involves} "
+        f"UNION ALL SELECT e.at_date, {columns} FROM {source} JOIN revisions r ON r.seq = e.seq "
+        f"WHERE e.at_date >= ? AND e.at_date <= ? AND {ONE_DAY} AND {PLAIN}{involves}"
+        ") d GROUP BY d.day"
+    )  # fmt: skip
+    params = [*source_params, utc_key(start), utc_key(end), *involves_params, *source_params, first.isoformat(),
+              last.isoformat(), *involves_params]  # fmt: skip
+    names = dict(store.conn.execute("SELECT id, name FROM places"))
+    found = []
+    for day, events, clash, casualties, strike, displacement, *rest in store.conn.execute(sql, params):
+        plain = Plain(events, {"clash": clash, "casualties": casualties, "strike": strike,
+                               "displacement": displacement})  # fmt: skip
+        figures = iter(rest[:-1])
+        for names_of_kind in _KIND_FIGURES.values():
+            for name in names_of_kind:
+                count, low, high, highs, best, bests = (next(figures) for _ in range(6))
+                if count:
+                    plain.totals[name] = Range(low, high if highs == count else None, best or 0, count - bests)
+                    plain.events_with[name] = count
+        plain.places = {names[int(i)] for i in rest[-1].split(",")}
+        found.append((date.fromisoformat(day), plain))
+    return found
+
+
+def control_places(store: Store, first: date, last: date, tz: tzinfo, known_at: datetime | None) -> set[int]:
+    """The places with an assessed control event in (or reaching into) the days: whose state before them the
+    summary needs."""
+    start, end = _range(first, last, tz)
+    source, params = heads(known_at)
+    control = "e.kind = 'control' AND e.claimed = 0 AND e.retracted = 0"
+    sql = (
+        f"SELECT e.place_id FROM {source} WHERE {control} AND e.at_date IS NULL AND e.at_utc >= ? AND e.at_utc < ? "
+        f"UNION SELECT e.place_id FROM {source} WHERE {control} AND e.at_date >= ? AND e.at_date <= ? "
+        f"UNION SELECT e.place_id FROM {source} WHERE {control} AND e.at_last >= ? AND e.at_date < ?"
+    )
+    days = [first.isoformat(), last.isoformat()]
+    rows = store.conn.execute(sql, [*params, utc_key(start), utc_key(end), *params, *days, *params, days[0], days[0]])
+    return {row[0] for row in rows}
+
+
+_ITEM_COLUMNS = (
+    "x.seq, r.event_id, r.kind, p.name, r.place_id, r.at_utc, r.precision, r.at_date, r.at_end, r.claimed, "
+    "r.claimed_by, r.killed, r.injured, r.captured, r.people, r.families, r.actor_ids, r.status, r.part, "
+    "r.baseline, r.from_actor_id, r.relation, r.distance, r.direction, r.person, r.role, r.side, x.n_sources"
+)
+
+
+def summary_items(
+    store: Store,
+    first: date,
+    last: date,
+    tz: tzinfo,
+    known_at: datetime | None,
+    actors: tuple[frozenset[int], frozenset[str]] | None = None,
+) -> Iterator[Item]:
+    """Every event overlapping the days that ``plain_days`` leaves out, as an ``Item``, in report order (when
+    it starts in the zone, then recording order): instants in the days, windows starting in them, and
+    windows started earlier that reach into them."""
+    start, end = _range(first, last, tz)
+    source, source_params = heads(known_at)
+    involves, involves_params = _involves(actors)
+    day_sql = local_day_sql("x.at_utc", tz, start, end)
+    days = [first.isoformat(), last.isoformat()]
+    picked = "e.seq, e.at_utc, e.at_date, e.n_sources"
+    base = "JOIN revisions r ON r.seq = e.seq WHERE e.retracted = 0"
+    branches = (
+        f"SELECT {picked} FROM {source} {base} AND e.at_date IS NULL AND e.at_utc >= ? AND e.at_utc < ? "
+        f"AND NOT ({PLAIN}){involves} "
+        f"UNION ALL SELECT {picked} FROM {source} {base} AND e.at_date >= ? AND e.at_date <= ? "
+        f"AND NOT ({ONE_DAY} AND {PLAIN}){involves} "
+        f"UNION ALL SELECT {picked} FROM {source} {base} AND e.at_last >= ? AND e.at_date < ?{involves}"
+    )
+    params: list[Any] = [*source_params, utc_key(start), utc_key(end), *involves_params, *source_params, *days,
+                         *involves_params, *source_params, days[0], days[0], *involves_params]  # fmt: skip
+    # Report order: a window starts at local midnight of its first day, which is its stored at_utc (midnight
+    # UTC) only in a zone at UTC's offset; elsewhere each window day's local midnight comes from ``midnights``.
+    starts = "x.at_utc"
+    midnights = ""
+    if zone_offsets(tz, start, end) != [(start, 0)]:
+        earliest = store.conn.execute(
+            f"SELECT min(e.at_date) FROM {source} WHERE e.at_last >= ? AND e.at_date < ?",
+            [*source_params, *days[:1] * 2],
+        ).fetchone()[0]
+        since = min(first, date.fromisoformat(earliest)) if earliest else first
+        table = [[d.isoformat(), utc_key(day_bounds(d, tz)[0])] for d in _days(since, last)]
+        midnights = "LEFT JOIN (SELECT value ->> 0 AS day, value ->> 1 AS at FROM json_each(?)) m ON m.day = x.at_date "
+        starts = "coalesce(m.at, x.at_utc)"
+        params.append(json.dumps(table))
+    sql = (
+        f"SELECT {_ITEM_COLUMNS}, CASE WHEN x.at_date IS NULL THEN {day_sql} END FROM ({branches}) x "
+        f"JOIN revisions r ON r.seq = x.seq JOIN places p ON p.id = r.place_id {midnights}"
+        f"ORDER BY {starts}, x.at_utc, x.seq"
+    )
+    read = _Reader(store)
+    for row in store.conn.execute(sql, params):
+        yield read.item(row)
+
+
+def _days(first: date, last: date) -> Iterable[date]:
+    return (first + timedelta(days=n) for n in range((last - first).days + 1))
+
+
+class _Reader:
+    """Rows of ``summary_items`` to ``Item`` objects; actor lists and windows repeat, so each is read once."""
+
+    def __init__(self, store: Store) -> None:
+        self.actors = {a.id: a.name for a in store.actors.by_id().values()}
+        self.holders: dict[str, str | None] = {}
+        self.windows: dict[tuple[str, str, str | None], tuple[date, date, str | None, bool]] = {}
+
+    def holder(self, actor_ids: str) -> str | None:
+        found = self.holders.get(actor_ids, "")
+        if found == "":
+            ids = json.loads(actor_ids)
+            found = self.holders[actor_ids] = self.actors[ids[0]] if ids else None
+        return found
+
+    def window(self, precision: str, at_date: str, at_end: str | None) -> tuple[date, date, str | None, bool]:
+        """(first day, last day, end as JSON gives it, imprecise?) as ``When.window`` reads a stored window."""
+        key = (precision, at_date, at_end)
+        found = self.windows.get(key)
+        if found is None:
+            prec = PRECISIONS[precision]
+            when = When.window(date.fromisoformat(at_date), prec, date.fromisoformat(at_end) if at_end else None)
+            imprecise = prec in (Precision.WEEK, Precision.MONTH, Precision.YEAR) or when.end is not None
+            assert when.day is not None
+            end = when.end.isoformat() if when.end else None
+            found = self.windows[key] = (when.day, when.last_day or when.day, end, imprecise)
+        return found
+
+    def item(self, row: tuple[Any, ...]) -> Item:
+        (_seq, event_id, kind, place, place_id, at_utc, precision, at_date, at_end, claimed, claimed_by, killed,
+         injured, captured, people, families, actor_ids, status, part, baseline, from_id, relation, distance,
+         direction, person, role, side, n_sources, local_day) = row  # fmt: skip
+        if precision == "exact":
+            first = last = date.fromisoformat(local_day)
+            at, end, imprecise = "", None, False
+        else:
+            first, last, end, imprecise = self.window(precision, at_date, at_end)
+            at = first.isoformat()
+        quantity = quantity_from_column
+        holder = self.holder(actor_ids) if kind in ("control", "advance") else None
+        return Item(
+            event_id, kind, place, place_id, first, last, precision, at, end, imprecise, bool(claimed), claimed_by,
+            (quantity(killed), quantity(injured), quantity(captured), quantity(people), quantity(families)),
+            holder if kind == "control" else None, STATUSES[status] if status else None, part, bool(baseline),
+            self.actors[from_id] if from_id is not None else None, holder if kind == "advance" else None,
+            relation or None, distance_from_text(distance).to_json() if distance else None, direction, person, role,
+            side, n_sources,
+        )  # fmt: skip
