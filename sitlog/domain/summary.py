@@ -13,7 +13,8 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta, tzinfo
+from datetime import date, timedelta, timezone, tzinfo
+from functools import cached_property
 from typing import Any
 
 from sitlog.domain.model import ControlStatus, Event, Kind, Quantity, Range
@@ -49,6 +50,11 @@ class ControlChange:
         return {"place": self.place, "from": self.before, "to": self.after, "status": self.status.value,
                 "part": self.part, "event_id": self.event_id, "claimed": self.claimed,
                 "claimed_by": self.claimed_by}  # fmt: skip
+
+    @cached_property
+    def json(self) -> dict[str, Any]:
+        """``to_json`` made once: a change is listed in its day and in the total."""
+        return self.to_json()
 
 
 @dataclass(slots=True)
@@ -130,7 +136,20 @@ class _Lines:
     claim: dict[str, Any] | None
 
 
-def _lines(item: Item) -> _Lines:
+_NO_FIGURES = (None, None, None, None, None)
+
+
+def _figures(item: Item) -> list[tuple[str, Quantity]]:
+    """The item's figures as ``(summary figure, quantity)`` pairs, the unknown ones left out."""
+    if item.figures == _NO_FIGURES:
+        return []
+    return [(name, q) for name, q in zip(FIGURES, item.figures, strict=True) if q is not None]
+
+
+def _lines(item: Item) -> _Lines | None:
+    """The item's list entries, or None when it has none (most items)."""
+    if not (item.imprecise or item.claimed or item.person or item.kind == "advance"):
+        return None
     imprecise: dict[str, Any] | None = None
     advance: dict[str, Any] | None = None
     person: dict[str, Any] | None = None
@@ -188,16 +207,18 @@ class Tally:
                 **{name: totals[name].to_json() if name in totals else None for name in FIGURES},
                 "events_with": dict(self.windowed_with)}  # fmt: skip
 
-    def add_windowed(self, event: Event | Item) -> None:
-        """Count an event whose window overlaps the period without lying inside it (claims add no figures)."""
+    def add_windowed(self, event: Event | Item, figures: Sequence[tuple[str, Quantity]] | None = None) -> None:
+        """Count an event whose window overlaps the period without lying inside it (claims add no figures).
+
+        ``figures``: the event's ``(summary figure, quantity)`` pairs (``_figures``), when known already."""
         self.windowed_ids.append(event.id)
         if event.claimed:
             return
-        figures = event.figures if isinstance(event, Item) else [getattr(event, a) for a in FIGURES.values()]
-        for name, q in zip(FIGURES, figures, strict=True):
-            if q is not None:
-                self.windowed_totals[name] = self.windowed_totals.get(name, Range()).add(q)
-                self.windowed_with[name] += 1
+        if figures is None:
+            figures = _figures(event if isinstance(event, Item) else Item.of(event, timezone.utc))
+        for name, q in figures:
+            self.windowed_totals[name] = self.windowed_totals.get(name, Range()).add(q)
+            self.windowed_with[name] += 1
 
     def to_json(self) -> dict[str, Any]:
         """The per-day (or total) part of the summary shape."""
@@ -212,7 +233,7 @@ class Tally:
         return {
             "events": self.events,
             "by_kind": dict(self.by_kind),
-            "control_changes": [c.to_json() for c in self.changes],
+            "control_changes": [c.json for c in self.changes],
             **{name: self.total(name) for name in FIGURES},
             "events_with": dict(self.events_with),
             "persons": list(self.persons),
@@ -228,28 +249,31 @@ class Tally:
     def add(self, event: Event, change: ControlChange | None, tz: tzinfo) -> None:
         """Count one event: a claim goes to ``claims`` with its figures, never into the totals."""
         item = Item.of(event, tz)
-        self.count(item, change, _lines(item))
+        self.count(item, change, _lines(item), _figures(item))
 
-    def count(self, item: Item, change: ControlChange | None, lines: _Lines) -> None:
-        """Count one item whose window lies in the period, with its list entries (``_lines``)."""
+    def count(
+        self, item: Item, change: ControlChange | None, lines: _Lines | None, figures: Sequence[tuple[str, Quantity]]
+    ) -> None:
+        """Count one item whose window lies in the period, with its list entries (``_lines``, None: none) and
+        its figures (``_figures``)."""
         self.events += 1
         self.by_kind[item.kind] += 1
         self.places.add(item.place)
         if change is not None:
             self.changes.append(change)
-        if lines.imprecise is not None:
-            self.imprecise.append(lines.imprecise)
-        if lines.advance is not None:
-            self.advances.append(lines.advance)
-        if lines.person is not None:
-            self.persons.append(lines.person)
-        if lines.claim is not None:
-            self.claims.append(lines.claim)
-            return
-        for name, q in zip(FIGURES, item.figures, strict=True):
-            if q is not None:
-                self.totals[name] = self.totals.get(name, Range()).add(q)
-                self.events_with[name] += 1
+        if lines is not None:
+            if lines.imprecise is not None:
+                self.imprecise.append(lines.imprecise)
+            if lines.advance is not None:
+                self.advances.append(lines.advance)
+            if lines.person is not None:
+                self.persons.append(lines.person)
+            if lines.claim is not None:
+                self.claims.append(lines.claim)
+                return
+        for name, q in figures:
+            self.totals[name] = self.totals.get(name, Range()).add(q)
+            self.events_with[name] += 1
 
     def merge(self, plain: Plain) -> None:
         """Count events added up together (``Plain``): the same as counting each of them."""
@@ -315,17 +339,22 @@ def summarize(
                 change = ControlChange(item.place, item.place_id, was, item.holder, key[1], item.part, item.id)
             state[item.place_id] = key
         lines = _lines(item)
+        figures = _figures(item)
         i = max(bisect.bisect_right(starts, first) - 1, 0)
+        if first == last:  # one day: in its period, and in the total
+            tallies[i].count(item, change, lines, figures)
+            total.count(item, change, lines, figures)
+            continue
         while i < len(periods) and periods[i][0] <= last:
             if periods[i][0] <= first and last <= periods[i][1]:
-                tallies[i].count(item, change, lines)
+                tallies[i].count(item, change, lines, figures)
             else:
-                tallies[i].add_windowed(item)
+                tallies[i].add_windowed(item, figures)
             i += 1
         if range_first <= first and last <= range_last:
-            total.count(item, change, lines)
+            total.count(item, change, lines, figures)
         else:
-            total.add_windowed(item)
+            total.add_windowed(item, figures)
     entries = [
         {"day": first.isoformat(), "until": last.isoformat(), **tally.to_json()}
         for (first, last), tally in zip(periods, tallies, strict=True)

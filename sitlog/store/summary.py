@@ -10,6 +10,7 @@ same answer ``domain.summary.summary`` gives for all the events (tests/test_summ
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta, tzinfo
@@ -23,19 +24,19 @@ from sitlog.store.events import heads
 if TYPE_CHECKING:
     from sitlog.store import Store
 
-_EMPTY = "coalesce({}, '') = ''"
-_NONE_OF = " AND ".join(_EMPTY.format(f"r.{c}") for c in ("killed", "injured", "captured", "people", "families"))
 # Events whose contribution is counts, figures and a place only (one day is checked by each query). The
-# revision says whether it is a claim: the head table's copy is for indexes (bench/generate.py leaves it 0).
+# conditions are cheap and on the safe side (an empty text where NULL is expected makes an event "not plain":
+# it is then read whole, which is always exact). The revision says whether it is a claim: the head table's
+# copy is for indexes (bench/generate.py leaves it 0).
 PLAIN = (
-    "e.retracted = 0 AND r.claimed = 0 AND coalesce(r.person, '') = '' AND ("
-    f"e.kind IN ('clash', 'strike') AND {_NONE_OF} "
-    f"OR e.kind = 'casualties' AND {_EMPTY.format('r.people')} AND {_EMPTY.format('r.families')} "
-    f"OR e.kind = 'displacement' AND {_EMPTY.format('r.killed')} AND {_EMPTY.format('r.injured')} "
-    f"AND {_EMPTY.format('r.captured')})"
+    "e.retracted = 0 AND r.claimed = 0 AND r.person IS NULL AND ("
+    "e.kind IN ('clash', 'strike') AND coalesce(r.killed, r.injured, r.captured, r.people, r.families) IS NULL "
+    "OR e.kind = 'casualties' AND coalesce(r.people, r.families) IS NULL "
+    "OR e.kind = 'displacement' AND coalesce(r.killed, r.injured, r.captured) IS NULL)"
 )
 # A window of one day: day precision, no end or an end on the same day (``When.window`` drops it).
 ONE_DAY = "r.precision = 'day' AND (coalesce(r.at_end, '') = '' OR r.at_end = e.at_date)"
+_NO_FIGURES = (None, None, None, None, None)
 _PLAIN_KINDS = ("clash", "casualties", "strike", "displacement")
 # Which figures each plain kind may carry, as ``FIGURES`` names them: summary name → revision column.
 _KIND_FIGURES = {
@@ -102,18 +103,21 @@ def _involves(actors: tuple[frozenset[int], frozenset[str]] | None) -> tuple[str
     return sql, [*ids, *ids, *names, *ids]
 
 
-def _figure_aggregates() -> str:
-    parts = []
+def _aggregates(events: str, figures: str) -> str:
+    """A day's plain events added up, as SQL aggregates over rows with ``{events}.kind``, ``{events}.place_id``
+    and the figure columns ``{figures}.killed`` …"""
+    alias = events
+    parts = ["count(*)", *(f"sum({alias}.kind = '{kind}')" for kind in _PLAIN_KINDS)]
     for kind, names in _KIND_FIGURES.items():
         for name in names:
-            column = f"d.{_COLUMN[name]}"
-            only = f"FILTER (WHERE d.kind = '{kind}' AND {column} <> '')"
+            column = f"{figures}.{_COLUMN[name]}"
+            only = f"FILTER (WHERE {alias}.kind = '{kind}' AND {column} <> '')"
             parts += [f"count(*) {only}", f"sum(CAST(json_extract({column}, '$.low') AS INTEGER)) {only}",
                       f"sum(CAST(json_extract({column}, '$.high') AS INTEGER)) {only}",
                       f"count(json_extract({column}, '$.high')) {only}",
                       f"sum(CAST(json_extract({column}, '$.best') AS INTEGER)) {only}",
                       f"count(json_extract({column}, '$.best')) {only}"]  # fmt: skip
-    return ", ".join(parts)
+    return ", ".join([*parts, f"group_concat(DISTINCT {alias}.place_id)"])
 
 
 def plain_days(
@@ -130,56 +134,81 @@ def plain_days(
     start, end = _range(first, last, tz)
     source, source_params = heads(known_at)
     involves, involves_params = _involves(actors)
-    columns = "e.kind, e.place_id, r.killed, r.injured, r.captured, r.people, r.families"
-    sql = (
-        f"SELECT d.day, count(*), {', '.join(f'sum(d.kind = {k!r})' for k in _PLAIN_KINDS)}, "
-        f"{_figure_aggregates()}, group_concat(DISTINCT d.place_id) FROM ("
-        f"SELECT {local_day_sql('e.at_utc', tz, start, end)} AS day, {columns} FROM {source} "
-        f"JOIN revisions r ON r.seq = e.seq WHERE e.at_date IS NULL AND e.at_utc >= ? AND e.at_utc < ? "
-        f"AND {PLAIN}{involves} "
-        f"UNION ALL SELECT e.at_date, {columns} FROM {source} JOIN revisions r ON r.seq = e.seq "
-        f"WHERE e.at_date >= ? AND e.at_date <= ? AND {ONE_DAY} AND {PLAIN}{involves}"
-        ") d GROUP BY d.day"
-    )  # fmt: skip
-    params = [*source_params, utc_key(start), utc_key(end), *involves_params, *source_params, first.isoformat(),
-              last.isoformat(), *involves_params]  # fmt: skip
+    joined = f"{source} JOIN revisions r ON r.seq = e.seq"
+    instants = f"e.at_date IS NULL AND {PLAIN}{involves}"
+    windows = f"{ONE_DAY} AND {PLAIN}{involves}"
+    if known_at is None:
+        # Day by day, each day's instants and windows through the time and date indexes: no sorting.
+        table = [[d.isoformat(), *map(utc_key, day_bounds(d, tz))] for d in _days(first, last)]
+        sql = (
+            f"WITH d(day, lo, hi) AS (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)) "
+            f"SELECT d.day, (SELECT json_array({_aggregates('e', 'r')}) FROM {joined} WHERE e.at_utc >= d.lo "
+            f"AND e.at_utc < d.hi AND {instants}), (SELECT json_array({_aggregates('e', 'r')}) FROM {joined} "
+            f"WHERE e.at_date = d.day AND {windows}) FROM d"
+        )
+        rows = store.conn.execute(sql, [json.dumps(table), *involves_params, *involves_params])
+        counted = [(day, json.loads(text)) for day, *texts in rows for text in texts]
+    else:
+        columns = "e.kind, e.place_id, r.killed, r.injured, r.captured, r.people, r.families"
+        sql = (
+            f"SELECT d.day, {_aggregates('d', 'd')} FROM (SELECT {local_day_sql('e.at_utc', tz, start, end)} AS day, "
+            f"{columns} FROM {joined} WHERE e.at_utc >= ? AND e.at_utc < ? AND {instants} "
+            f"UNION ALL SELECT e.at_date, {columns} FROM {joined} WHERE e.at_date >= ? AND e.at_date <= ? "
+            f"AND {windows}) d GROUP BY d.day"
+        )
+        params = [*source_params, utc_key(start), utc_key(end), *involves_params, *source_params,
+                  first.isoformat(), last.isoformat(), *involves_params]  # fmt: skip
+        counted = [(day, list(rest)) for day, *rest in store.conn.execute(sql, params)]
     names = dict(store.conn.execute("SELECT id, name FROM places"))
-    found = []
-    for day, events, clash, casualties, strike, displacement, *rest in store.conn.execute(sql, params):
-        plain = Plain(events, {"clash": clash, "casualties": casualties, "strike": strike,
-                               "displacement": displacement})  # fmt: skip
-        figures = iter(rest[:-1])
+    by_day: dict[date, Plain] = {}
+    for day, values in counted:
+        if not values[0]:
+            continue
+        plain = by_day.setdefault(date.fromisoformat(day), Plain())
+        plain.events += values[0]
+        for kind, n in zip(_PLAIN_KINDS, values[1:5], strict=True):
+            plain.by_kind[kind] = plain.by_kind.get(kind, 0) + n
+        figures = iter(values[5:-1])
         for names_of_kind in _KIND_FIGURES.values():
             for name in names_of_kind:
                 count, low, high, highs, best, bests = (next(figures) for _ in range(6))
                 if count:
-                    plain.totals[name] = Range(low, high if highs == count else None, best or 0, count - bests)
-                    plain.events_with[name] = count
-        plain.places = {names[int(i)] for i in rest[-1].split(",")}
-        found.append((date.fromisoformat(day), plain))
-    return found
+                    part = Range(low, high if highs == count else None, best or 0, count - bests)
+                    plain.totals[name] = plain.totals[name].add(part) if name in plain.totals else part
+                    plain.events_with[name] = plain.events_with.get(name, 0) + count
+        plain.places.update(names[int(i)] for i in values[-1].split(","))
+    return sorted(by_day.items())
 
 
 def control_places(store: Store, first: date, last: date, tz: tzinfo, known_at: datetime | None) -> set[int]:
     """The places with an assessed control event in (or reaching into) the days: whose state before them the
-    summary needs."""
+    summary needs (a few more do no harm)."""
     start, end = _range(first, last, tz)
-    source, params = heads(known_at)
+    days = [first.isoformat(), last.isoformat()]
     control = "e.kind = 'control' AND e.claimed = 0 AND e.retracted = 0"
+    if known_at is None:  # a few seeks per place on the partial indexes of assessed control
+        sql = (
+            f"SELECT p.id FROM places p WHERE EXISTS (SELECT 1 FROM events e WHERE e.place_id = p.id AND {control} "
+            "AND e.at_date IS NULL AND e.at_utc >= ? AND e.at_utc < ?) OR EXISTS (SELECT 1 FROM events e "
+            f"WHERE e.place_id = p.id AND {control} AND e.at_date IS NOT NULL AND e.at_date <= ? AND "
+            "(e.at_date >= ? OR e.at_last >= ?))"
+        )
+        rows = store.conn.execute(sql, [utc_key(start), utc_key(end), days[1], days[0], days[0]])
+        return {row[0] for row in rows}
+    source, params = heads(known_at)
     sql = (
         f"SELECT e.place_id FROM {source} WHERE {control} AND e.at_date IS NULL AND e.at_utc >= ? AND e.at_utc < ? "
         f"UNION SELECT e.place_id FROM {source} WHERE {control} AND e.at_date >= ? AND e.at_date <= ? "
         f"UNION SELECT e.place_id FROM {source} WHERE {control} AND e.at_last >= ? AND e.at_date < ?"
     )
-    days = [first.isoformat(), last.isoformat()]
     rows = store.conn.execute(sql, [*params, utc_key(start), utc_key(end), *params, *days, *params, days[0], days[0]])
     return {row[0] for row in rows}
 
 
 _ITEM_COLUMNS = (
-    "x.seq, r.event_id, r.kind, p.name, r.place_id, r.at_utc, r.precision, r.at_date, r.at_end, r.claimed, "
-    "r.claimed_by, r.killed, r.injured, r.captured, r.people, r.families, r.actor_ids, r.status, r.part, "
-    "r.baseline, r.from_actor_id, r.relation, r.distance, r.direction, r.person, r.role, r.side, x.n_sources"
+    "r.event_id, r.kind, p.name, r.place_id, r.at_utc, r.precision, r.at_date, r.at_end, r.claimed, r.claimed_by, "
+    "r.killed, r.injured, r.captured, r.people, r.families, r.actor_ids, r.status, r.part, r.baseline, "
+    "r.from_actor_id, r.relation, r.distance, r.direction, r.person, r.role, r.side, e.n_sources, e.seq"
 )
 
 
@@ -197,40 +226,29 @@ def summary_items(
     start, end = _range(first, last, tz)
     source, source_params = heads(known_at)
     involves, involves_params = _involves(actors)
-    day_sql = local_day_sql("x.at_utc", tz, start, end)
     days = [first.isoformat(), last.isoformat()]
-    picked = "e.seq, e.at_utc, e.at_date, e.n_sources"
-    base = "JOIN revisions r ON r.seq = e.seq WHERE e.retracted = 0"
-    branches = (
-        f"SELECT {picked} FROM {source} {base} AND e.at_date IS NULL AND e.at_utc >= ? AND e.at_utc < ? "
-        f"AND NOT ({PLAIN}){involves} "
-        f"UNION ALL SELECT {picked} FROM {source} {base} AND e.at_date >= ? AND e.at_date <= ? "
+    joins = "JOIN revisions r ON r.seq = e.seq JOIN places p ON p.id = r.place_id WHERE e.retracted = 0"
+    # Two reads in report order, merged: instants by time (the time index), windows by their first day.
+    instants = store.conn.execute(
+        f"SELECT {_ITEM_COLUMNS}, {local_day_sql('e.at_utc', tz, start, end)} FROM {source} {joins} "
+        f"AND e.at_date IS NULL AND e.at_utc >= ? AND e.at_utc < ? AND NOT ({PLAIN}){involves} "
+        "ORDER BY e.at_utc, e.seq",
+        [*source_params, utc_key(start), utc_key(end), *involves_params],
+    )
+    windows = store.conn.execute(
+        f"SELECT * FROM (SELECT {_ITEM_COLUMNS}, NULL FROM {source} {joins} AND e.at_date >= ? AND e.at_date <= ? "
         f"AND NOT ({ONE_DAY} AND {PLAIN}){involves} "
-        f"UNION ALL SELECT {picked} FROM {source} {base} AND e.at_last >= ? AND e.at_date < ?{involves}"
+        f"UNION ALL SELECT {_ITEM_COLUMNS}, NULL FROM {source} {joins} AND e.at_last >= ? AND e.at_date < ?{involves}"
+        ") ORDER BY at_date, at_utc, seq",
+        [*source_params, *days, *involves_params, *source_params, days[0], days[0], *involves_params],
     )
-    params: list[Any] = [*source_params, utc_key(start), utc_key(end), *involves_params, *source_params, *days,
-                         *involves_params, *source_params, days[0], days[0], *involves_params]  # fmt: skip
-    # Report order: a window starts at local midnight of its first day, which is its stored at_utc (midnight
-    # UTC) only in a zone at UTC's offset; elsewhere each window day's local midnight comes from ``midnights``.
-    starts = "x.at_utc"
-    midnights = ""
-    if zone_offsets(tz, start, end) != [(start, 0)]:
-        earliest = store.conn.execute(
-            f"SELECT min(e.at_date) FROM {source} WHERE e.at_last >= ? AND e.at_date < ?",
-            [*source_params, *days[:1] * 2],
-        ).fetchone()[0]
-        since = min(first, date.fromisoformat(earliest)) if earliest else first
-        table = [[d.isoformat(), utc_key(day_bounds(d, tz)[0])] for d in _days(since, last)]
-        midnights = "LEFT JOIN (SELECT value ->> 0 AS day, value ->> 1 AS at FROM json_each(?)) m ON m.day = x.at_date "
-        starts = "coalesce(m.at, x.at_utc)"
-        params.append(json.dumps(table))
-    sql = (
-        f"SELECT {_ITEM_COLUMNS}, CASE WHEN x.at_date IS NULL THEN {day_sql} END FROM ({branches}) x "
-        f"JOIN revisions r ON r.seq = x.seq JOIN places p ON p.id = r.place_id {midnights}"
-        f"ORDER BY {starts}, x.at_utc, x.seq"
+    read = _Reader(store, tz)
+    # A window starts at local midnight of its first day; an instant when it happens; then recording order.
+    merged = heapq.merge(
+        ((row[4], row[4], row[27], row) for row in instants),
+        ((read.midnight(row[6]), row[4], row[27], row) for row in windows),
     )
-    read = _Reader(store)
-    for row in store.conn.execute(sql, params):
+    for *_key, row in merged:
         yield read.item(row)
 
 
@@ -241,7 +259,9 @@ def _days(first: date, last: date) -> Iterable[date]:
 class _Reader:
     """Rows of ``summary_items`` to ``Item`` objects; actor lists and windows repeat, so each is read once."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, tz: tzinfo) -> None:
+        self.tz = tz
+        self.midnights: dict[str, str] = {}
         self.actors = {a.id: a.name for a in store.actors.by_id().values()}
         self.holders: dict[str, str | None] = {}
         self.windows: dict[tuple[str, str, str | None], tuple[date, date, str | None, bool]] = {}
@@ -251,6 +271,13 @@ class _Reader:
         if found == "":
             ids = json.loads(actor_ids)
             found = self.holders[actor_ids] = self.actors[ids[0]] if ids else None
+        return found
+
+    def midnight(self, day: str) -> str:
+        """The UTC key of local midnight starting ``day`` (a window's start in report order)."""
+        found = self.midnights.get(day)
+        if found is None:
+            found = self.midnights[day] = utc_key(day_bounds(date.fromisoformat(day), self.tz)[0])
         return found
 
     def window(self, precision: str, at_date: str, at_end: str | None) -> tuple[date, date, str | None, bool]:
@@ -267,9 +294,9 @@ class _Reader:
         return found
 
     def item(self, row: tuple[Any, ...]) -> Item:
-        (_seq, event_id, kind, place, place_id, at_utc, precision, at_date, at_end, claimed, claimed_by, killed,
+        (event_id, kind, place, place_id, _at_utc, precision, at_date, at_end, claimed, claimed_by, killed,
          injured, captured, people, families, actor_ids, status, part, baseline, from_id, relation, distance,
-         direction, person, role, side, n_sources, local_day) = row  # fmt: skip
+         direction, person, role, side, n_sources, _seq, local_day) = row  # fmt: skip
         if precision == "exact":
             first = last = date.fromisoformat(local_day)
             at, end, imprecise = "", None, False
@@ -277,11 +304,14 @@ class _Reader:
             first, last, end, imprecise = self.window(precision, at_date, at_end)
             at = first.isoformat()
         quantity = quantity_from_column
+        figures = (
+            (quantity(killed), quantity(injured), quantity(captured), quantity(people), quantity(families))
+            if killed or injured or captured or people or families else _NO_FIGURES
+        )  # fmt: skip
         holder = self.holder(actor_ids) if kind in ("control", "advance") else None
         return Item(
             event_id, kind, place, place_id, first, last, precision, at, end, imprecise, bool(claimed), claimed_by,
-            (quantity(killed), quantity(injured), quantity(captured), quantity(people), quantity(families)),
-            holder if kind == "control" else None, STATUSES[status] if status else None, part, bool(baseline),
+            figures, holder if kind == "control" else None, STATUSES[status] if status else None, part, bool(baseline),
             self.actors[from_id] if from_id is not None else None, holder if kind == "advance" else None,
             relation or None, distance_from_text(distance).to_json() if distance else None, direction, person, role,
             side, n_sources,
