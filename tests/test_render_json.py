@@ -41,7 +41,7 @@ def test_indented_is_json_dumps_indent_2(value: Any) -> None:
 
 
 def test_odd_keys_and_a_summary_shape() -> None:
-    odd = {"a": {1: "one", None: [True, 2.5], True: {}}, "b": [[], {}, [[]]], "c": "é \u2028 \x1b"}
+    odd = {"a": {1: "one", None: [True, 2.5], False: {}}, "b": [[], {}, [[]]], "c": "é \u2028 \x1b"}
     assert "".join(indented(odd)) == json.dumps(odd, ensure_ascii=False, indent=2)
     summary = {"days": [{"day": "2024-11-27", "places": ["Zabun", "al-Salloum"], "killed": {"low": 3, "high": None},
                          "claims": [{"event_id": "x", "killed": {"low": 1, "best": None, "high": 2, "text": "1-2"}}],

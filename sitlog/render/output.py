@@ -112,46 +112,73 @@ def dumps(data: Any, indent: int | None = 2) -> str:
 
 
 _FLAT: dict[str, json.JSONEncoder] = {}  # item separator → an encoder of containers of scalars
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+_CONTAINERS = (dict, list, tuple)
 
 
-def indented(data: Any, indent: int = 2, level: int = 0) -> Iterator[str]:
-    """The text ``json.dumps(data, ensure_ascii=False, indent=indent)`` gives, in pieces, mostly through json's C
-    encoder: a container holding only scalars is encoded in one call with the separators of its depth (the
-    pure-Python indenting encoder takes ~30 s for the 100 MB of a two-year summary)."""
-    if isinstance(data, dict):
-        items: Any = data.items()
-        values: Any = data.values()
-        opening, closing = "{", "}"
-        if data and not all(type(k) is str for k in data):  # rare: json turns such keys to text its own way
-            yield json.dumps(data, ensure_ascii=False, indent=indent).replace("\n", "\n" + " " * (indent * level))
-            return
-    elif isinstance(data, list | tuple):
-        items = values = data
-        opening, closing = "[", "]"
-    else:
-        yield _COMPACT.encode(data)
-        return
-    if not data:
-        yield opening + closing
+def indented(data: Any, indent: int = 2) -> Iterator[str]:
+    """The text ``json.dumps(data, ensure_ascii=False, indent=indent)`` gives, in pieces (one per item of a
+    top-level list or dict, or of a dict's list), mostly through json's C encoder: a container holding only
+    scalars is encoded in one call with the separators of its depth (json's own indenting encoder is pure
+    Python: ~30 s for the 100 MB of a two-year summary)."""
+    yield from _pieces(data, indent, 0, 2)
+
+
+def _pieces(data: Any, indent: int, level: int, depth: int) -> Iterator[str]:
+    """``data`` at ``level`` in pieces, split ``depth`` levels down (deeper containers come whole)."""
+    if depth == 0 or not isinstance(data, _CONTAINERS) or not data or _flat(data):
+        yield _encode(data, indent, level)
         return
     inner = "\n" + " " * (indent * (level + 1))
-    if not any(isinstance(v, dict | list | tuple) for v in values):
+    if isinstance(data, dict):
+        if not all(type(k) is str for k in data):
+            yield _encode(data, indent, level)
+            return
+        yield "{"
+        separator = inner
+        for key, value in data.items():
+            yield separator + _COMPACT.encode(key) + ": "
+            yield from _pieces(value, indent, level + 1, depth - 1)
+            separator = "," + inner
+        yield "\n" + " " * (indent * level) + "}"
+        return
+    yield "["
+    separator = inner
+    for value in data:
+        yield separator
+        yield from _pieces(value, indent, level + 1, depth - 1)
+        separator = "," + inner
+    yield "\n" + " " * (indent * level) + "]"
+
+
+def _flat(data: Any) -> bool:
+    """Whether a container holds scalars only (checked by type in C for the common types)."""
+    values = data.values() if isinstance(data, dict) else data
+    if _SCALARS.issuperset(map(type, values)):
+        return True
+    return not any(isinstance(v, _CONTAINERS) for v in values)
+
+
+def _encode(data: Any, indent: int, level: int) -> str:
+    if not isinstance(data, _CONTAINERS):
+        return _COMPACT.encode(data)
+    opening, closing = ("{", "}") if isinstance(data, dict) else ("[", "]")
+    if not data:
+        return opening + closing
+    inner = "\n" + " " * (indent * (level + 1))
+    outer = "\n" + " " * (indent * level)
+    if isinstance(data, dict) and not all(type(k) is str for k in data):  # json turns such keys to text its way
+        return json.dumps(data, ensure_ascii=False, indent=indent).replace("\n", outer)
+    if _flat(data):
         encoder = _FLAT.get(inner)
         if encoder is None:
             encoder = _FLAT[inner] = json.JSONEncoder(ensure_ascii=False, separators=("," + inner, ": "))
-        text = encoder.encode(data)
-        yield opening + inner + text[1:-1] + "\n" + " " * (indent * level) + closing
-        return
-    yield opening
-    separator = inner
-    for item in items:
-        yield separator
-        separator = "," + inner
-        if opening == "{":
-            key, item = item
-            yield _COMPACT.encode(key) + ": "
-        yield from indented(item, indent, level + 1)
-    yield "\n" + " " * (indent * level) + closing
+        return opening + inner + encoder.encode(data)[1:-1] + outer + closing
+    if isinstance(data, dict):
+        parts = [_COMPACT.encode(k) + ": " + _encode(v, indent, level + 1) for k, v in data.items()]
+    else:
+        parts = [_encode(v, indent, level + 1) for v in data]
+    return opening + inner + ("," + inner).join(parts) + outer + closing
 
 
 def emit(
