@@ -74,8 +74,7 @@ def summary(
     # Events added up by day in SQL, the others read one by one in report order (store/summary.py).
     controlled = store_summary.control_places(store, first, last, tz, known_at)
     before = store_reports.state_before(store, controlled, first, tz, known_at)
-    plain = store_summary.plain_days(store, first, last, tz, known_at, involved)
-    items = store_summary.summary_items(store, first, last, tz, known_at, involved)
+    plain, items = store_summary.summary_facts(store, first, last, tz, known_at, involved)
     return summaries.summarize(items, periods, before, plain)
 
 

@@ -103,62 +103,109 @@ def _involves(actors: tuple[frozenset[int], frozenset[str]] | None) -> tuple[str
     return sql, [*ids, *ids, *names, *ids]
 
 
-def _aggregates(events: str, figures: str) -> str:
-    """A day's plain events added up, as SQL aggregates over rows with ``{events}.kind``, ``{events}.place_id``
-    and the figure columns ``{figures}.killed`` …"""
+def _aggregates(events: str, figures: str, rows: str = "1") -> str:
+    """A day's plain events added up, as SQL aggregates over the rows where ``rows`` holds, with
+    ``{events}.kind``, ``{events}.place_id`` and the figure columns ``{figures}.killed`` …"""
     alias = events
-    parts = ["count(*)", *(f"sum({alias}.kind = '{kind}')" for kind in _PLAIN_KINDS)]
+    parts = [f"count(*) FILTER (WHERE {rows})",
+             *(f"count(*) FILTER (WHERE {rows} AND {alias}.kind = '{kind}')" for kind in _PLAIN_KINDS)]  # fmt: skip
     for kind, names in _KIND_FIGURES.items():
         for name in names:
             column = f"{figures}.{_COLUMN[name]}"
-            only = f"FILTER (WHERE {alias}.kind = '{kind}' AND {column} <> '')"
+            only = f"FILTER (WHERE {rows} AND {alias}.kind = '{kind}' AND {column} <> '')"
             parts += [f"count(*) {only}", f"sum(CAST(json_extract({column}, '$.low') AS INTEGER)) {only}",
                       f"sum(CAST(json_extract({column}, '$.high') AS INTEGER)) {only}",
                       f"count(json_extract({column}, '$.high')) {only}",
                       f"sum(CAST(json_extract({column}, '$.best') AS INTEGER)) {only}",
                       f"count(json_extract({column}, '$.best')) {only}"]  # fmt: skip
-    return ", ".join([*parts, f"group_concat(DISTINCT {alias}.place_id)"])
+    return ", ".join([*parts, f"group_concat(DISTINCT {alias}.place_id) FILTER (WHERE {rows})"])
 
 
-def plain_days(
+def summary_facts(
     store: Store,
     first: date,
     last: date,
     tz: tzinfo,
     known_at: datetime | None,
     actors: tuple[frozenset[int], frozenset[str]] | None = None,
-) -> list[tuple[date, Plain]]:
-    """What the ``PLAIN`` events of each report-zone day ``first``..``last`` add up to (days without any are
-    absent): events by kind, figure totals (``Range``: a high is unknown once any part's is), the
-    events carrying each figure, and the names of the places."""
+) -> tuple[list[tuple[date, Plain]], Iterator[Item]]:
+    """The events overlapping the report-zone days ``first``..``last``, as ``domain.summary.summarize`` takes
+    them: what the ``PLAIN`` ones of each day add up to (``Plain``, days without any absent), and every other
+    one as an ``Item`` in report order (when it starts in the zone, then recording order) — instants in the
+    days, windows starting in them, windows started earlier that reach into them. ``actors``: (ids, names)
+    of the actors whose events count (``ops.reports.summary``)."""
     start, end = _range(first, last, tz)
     source, source_params = heads(known_at)
     involves, involves_params = _involves(actors)
     joined = f"{source} JOIN revisions r ON r.seq = e.seq"
-    instants = f"e.at_date IS NULL AND {PLAIN}{involves}"
     windows = f"{ONE_DAY} AND {PLAIN}{involves}"
+    read = _Reader(store, tz)
+    counted: list[tuple[str, list[Any]]] = []
     if known_at is None:
-        # Day by day, each day's instants and windows through the time and date indexes: no sorting.
+        # Day by day through the time and date indexes (no sorting): a day's plain instants added up, the
+        # seqs of its other instants listed (read whole below), its plain one-day windows added up.
         table = [[d.isoformat(), *map(utc_key, day_bounds(d, tz))] for d in _days(first, last)]
+        day = "e.at_utc >= d.lo AND e.at_utc < d.hi AND e.at_date IS NULL AND e.retracted = 0"
         sql = (
-            f"WITH d(day, lo, hi) AS (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)) "
-            f"SELECT d.day, (SELECT json_array({_aggregates('e', 'r')}) FROM {joined} WHERE e.at_utc >= d.lo "
-            f"AND e.at_utc < d.hi AND {instants}), (SELECT json_array({_aggregates('e', 'r')}) FROM {joined} "
-            f"WHERE e.at_date = d.day AND {windows}) FROM d"
+            "WITH d(day, lo, hi) AS (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)) "
+            f"SELECT d.day, (SELECT json_array({_aggregates('e', 'r')}) FROM {joined} WHERE {day} AND {PLAIN}"
+            f"{involves}), (SELECT group_concat(e.seq) FROM {joined} WHERE {day} AND NOT ({PLAIN}){involves}), "
+            f"(SELECT json_array({_aggregates('e', 'r')}) FROM {joined} WHERE e.at_date = d.day AND {windows}) FROM d"
         )
-        rows = store.conn.execute(sql, [json.dumps(table), *involves_params, *involves_params])
-        counted = [(day, json.loads(text)) for day, *texts in rows for text in texts]
-    else:
+        specials: list[tuple[str, str]] = []
+        params = [json.dumps(table), *involves_params, *involves_params, *involves_params]
+        for day_text, plain_text, seqs, windows_text in store.conn.execute(sql, params):
+            if seqs:
+                specials.append((day_text, seqs))
+            counted += [(day_text, json.loads(plain_text)), (day_text, json.loads(windows_text))]
+        instants: Iterable[tuple[Any, ...]] = _instants_by_seq(store, specials, tz, start, end)
+    else:  # one pass over what was known then, added up by day (the cut-off's heads are not indexed by time)
         columns = "e.kind, e.place_id, r.killed, r.injured, r.captured, r.people, r.families"
         sql = (
             f"SELECT d.day, {_aggregates('d', 'd')} FROM (SELECT {local_day_sql('e.at_utc', tz, start, end)} AS day, "
-            f"{columns} FROM {joined} WHERE e.at_utc >= ? AND e.at_utc < ? AND {instants} "
-            f"UNION ALL SELECT e.at_date, {columns} FROM {joined} WHERE e.at_date >= ? AND e.at_date <= ? "
-            f"AND {windows}) d GROUP BY d.day"
+            f"{columns} FROM {joined} WHERE e.at_utc >= ? AND e.at_utc < ? AND e.at_date IS NULL AND {PLAIN}"
+            f"{involves} UNION ALL SELECT e.at_date, {columns} FROM {joined} WHERE e.at_date >= ? "
+            f"AND e.at_date <= ? AND {windows}) d GROUP BY d.day"
         )
         params = [*source_params, utc_key(start), utc_key(end), *involves_params, *source_params,
                   first.isoformat(), last.isoformat(), *involves_params]  # fmt: skip
         counted = [(day, list(rest)) for day, *rest in store.conn.execute(sql, params)]
+        instants = store.conn.execute(
+            f"SELECT {_ITEM_COLUMNS}, {local_day_sql('r.at_utc', tz, start, end)} FROM {source} {_ITEM_JOINS} "
+            f"AND e.at_date IS NULL AND e.at_utc >= ? AND e.at_utc < ? AND NOT ({PLAIN}){involves} "
+            "ORDER BY e.at_utc, e.seq",
+            [*source_params, utc_key(start), utc_key(end), *involves_params],
+        )
+    days = [first.isoformat(), last.isoformat()]
+    windowed = store.conn.execute(
+        f"SELECT * FROM (SELECT {_ITEM_COLUMNS}, NULL FROM {source} {_ITEM_JOINS} AND e.at_date >= ? "
+        f"AND e.at_date <= ? AND NOT ({ONE_DAY} AND {PLAIN}){involves} UNION ALL SELECT {_ITEM_COLUMNS}, NULL "
+        f"FROM {source} {_ITEM_JOINS} AND e.at_last >= ? AND e.at_date < ?{involves}) ORDER BY at_date, at_utc, seq",
+        [*source_params, *days, *involves_params, *source_params, days[0], days[0], *involves_params],
+    )
+    # A window starts at local midnight of its first day; an instant when it happens; then recording order.
+    merged = heapq.merge(
+        ((row[4], row[4], row[27], row) for row in instants),
+        ((read.midnight(row[6]), row[4], row[27], row) for row in windowed),
+    )
+    return _plain(store, counted), (read.item(row) for *_key, row in merged)
+
+
+def _instants_by_seq(
+    store: Store, specials: list[tuple[str, str]], tz: tzinfo, start: datetime, end: datetime
+) -> Iterator[tuple[Any, ...]]:
+    """The item rows of the instants ``specials`` lists (day, seqs), a day at a time, in time then seq order."""
+    day_sql = local_day_sql("r.at_utc", tz, start, end)
+    sql = (
+        f"SELECT {_ITEM_COLUMNS}, {day_sql} FROM revisions r JOIN events e ON e.event_id = r.event_id "
+        "JOIN places p ON p.id = r.place_id WHERE r.seq IN (SELECT value FROM json_each(?)) ORDER BY r.at_utc, r.seq"
+    )
+    for _day, seqs in specials:
+        yield from store.conn.execute(sql, (f"[{seqs}]",))
+
+
+def _plain(store: Store, counted: list[tuple[str, list[Any]]]) -> list[tuple[date, Plain]]:
+    """``_aggregates`` values of days (several rows of a day add up) as ``Plain`` tallies, by day."""
     names = dict(store.conn.execute("SELECT id, name FROM places"))
     by_day: dict[date, Plain] = {}
     for day, values in counted:
@@ -210,46 +257,7 @@ _ITEM_COLUMNS = (
     "r.killed, r.injured, r.captured, r.people, r.families, r.actor_ids, r.status, r.part, r.baseline, "
     "r.from_actor_id, r.relation, r.distance, r.direction, r.person, r.role, r.side, e.n_sources, e.seq"
 )
-
-
-def summary_items(
-    store: Store,
-    first: date,
-    last: date,
-    tz: tzinfo,
-    known_at: datetime | None,
-    actors: tuple[frozenset[int], frozenset[str]] | None = None,
-) -> Iterator[Item]:
-    """Every event overlapping the days that ``plain_days`` leaves out, as an ``Item``, in report order (when
-    it starts in the zone, then recording order): instants in the days, windows starting in them, and
-    windows started earlier that reach into them."""
-    start, end = _range(first, last, tz)
-    source, source_params = heads(known_at)
-    involves, involves_params = _involves(actors)
-    days = [first.isoformat(), last.isoformat()]
-    joins = "JOIN revisions r ON r.seq = e.seq JOIN places p ON p.id = r.place_id WHERE e.retracted = 0"
-    # Two reads in report order, merged: instants by time (the time index), windows by their first day.
-    instants = store.conn.execute(
-        f"SELECT {_ITEM_COLUMNS}, {local_day_sql('e.at_utc', tz, start, end)} FROM {source} {joins} "
-        f"AND e.at_date IS NULL AND e.at_utc >= ? AND e.at_utc < ? AND NOT ({PLAIN}){involves} "
-        "ORDER BY e.at_utc, e.seq",
-        [*source_params, utc_key(start), utc_key(end), *involves_params],
-    )
-    windows = store.conn.execute(
-        f"SELECT * FROM (SELECT {_ITEM_COLUMNS}, NULL FROM {source} {joins} AND e.at_date >= ? AND e.at_date <= ? "
-        f"AND NOT ({ONE_DAY} AND {PLAIN}){involves} "
-        f"UNION ALL SELECT {_ITEM_COLUMNS}, NULL FROM {source} {joins} AND e.at_last >= ? AND e.at_date < ?{involves}"
-        ") ORDER BY at_date, at_utc, seq",
-        [*source_params, *days, *involves_params, *source_params, days[0], days[0], *involves_params],
-    )
-    read = _Reader(store, tz)
-    # A window starts at local midnight of its first day; an instant when it happens; then recording order.
-    merged = heapq.merge(
-        ((row[4], row[4], row[27], row) for row in instants),
-        ((read.midnight(row[6]), row[4], row[27], row) for row in windows),
-    )
-    for *_key, row in merged:
-        yield read.item(row)
+_ITEM_JOINS = "JOIN revisions r ON r.seq = e.seq JOIN places p ON p.id = r.place_id WHERE e.retracted = 0"
 
 
 def _days(first: date, last: date) -> Iterable[date]:
