@@ -374,10 +374,15 @@ class JsonlConverter:
         operator = get("operator")
         if type(operator) is not str or not operator:
             _text(d, "operator", required=True)
-        tags = get("tags") or ()
-        tags_text = self._tags.get(tuple(tags)) if type(tags) is list else None
-        if tags_text is None:
-            tags_text = self._tags[tuple(_texts(d, "tags"))] = json.dumps(_texts(d, "tags"), ensure_ascii=False)
+        tags = get("tags")
+        if not tags and (tags is None or type(tags) is list):
+            tags_text = "[]"
+        else:
+            found = self._tags.get(tuple(tags)) if type(tags) is list else None
+            if found is None:
+                listed = _texts(d, "tags")
+                found = self._tags[tuple(listed)] = json.dumps(listed, ensure_ascii=False)
+            tags_text = found
         if kind == "control" and not distinct and status != "contested":
             raise RowError("actors", "a control event needs its holder (unless contested)")
         if kind == "advance" and not distinct:
@@ -423,6 +428,11 @@ class JsonlConverter:
             raise RowError("distance_km", "must be {low, high, text} in km, not negative") from None
         direction = _text(d, "direction")
         sources = get("sources") or []
+        if type(sources) is list and len(sources) == 1 and type(sources[0]) is dict:
+            only = sources[0]  # the event's own report, as every export lists it: stored as no list at all
+            if (only.get("recorded_at") is None and only.get("operator") is None and only.get("source") == source
+                    and only.get("grade") == grade):  # fmt: skip
+                return int(baseline), from_id, relation, distance_text_, direction, "[]"
         if type(sources) is not list or not all(type(s) is dict for s in sources):
             raise RowError("sources", "must be a list of {source, grade, operator, recorded_at}")
         refs = []
