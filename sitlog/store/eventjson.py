@@ -183,17 +183,15 @@ class EventJson:
         return f"CASE WHEN hd.n IS NULL THEN '' ELSE ', \"handle\": \"' || {handle_sql('hd.n')} || '\"' END"
 
     def _expression(self) -> str:
-        at = (
-            f"CASE WHEN r.precision = 'exact' THEN '\"' || {self.instant('r.at_utc')} || '\"' "
-            "ELSE json_quote(r.at_date) END"
-        )
+        # kind and precision are words of sitlog's vocabulary and dates are ISO: quoted without escaping.
+        at = f"CASE WHEN r.precision = 'exact' THEN {self.instant('r.at_utc')} ELSE r.at_date END"
         at_end = (
-            "CASE WHEN r.precision <> 'exact' AND r.at_end IS NOT NULL AND r.at_end <> '' AND r.at_end <> r.at_date "
-            "THEN ', \"at_end\": ' || json_quote(r.at_end) ELSE '' END"
+            "CASE WHEN r.at_end IS NULL OR r.precision = 'exact' OR r.at_end = '' OR r.at_end = r.at_date THEN '' "
+            "ELSE ', \"at_end\": ' || json_quote(r.at_end) END"
         )
-        head_fmt = '"id": %s, "kind": %s, "place": %s, "place_id": %d, "at": %s, "precision": %s%s, "actors": %s'
-        head = ["json_quote(r.event_id)", "json_quote(r.kind)", "json_quote(p.name)", "r.place_id", at,
-                "json_quote(r.precision)", at_end, "sitlog_names(r.actor_ids)"]  # fmt: skip
+        head_fmt = '"id": %s, "kind": "%s", "place": %s, "place_id": %d, "at": "%s", "precision": "%s"%s, "actors": %s'
+        head = ["json_quote(r.event_id)", "r.kind", "json_quote(p.name)", "r.place_id", at, "r.precision", at_end,
+                "sitlog_names(r.actor_ids)"]  # fmt: skip
         if self.record:
             head_fmt = '"record": "revision", ' + head_fmt
         q = self._quantity
