@@ -105,13 +105,15 @@ def history_report(
     until: datetime | None,
     include_retracted: bool,
     known_at: datetime | None,
+    fmt: Format | None = None,
 ) -> Report:
-    """A place's control spans and events (unknown place: exit 4 with candidates)."""
+    """A place's control spans and events (unknown place: exit 4 with candidates); ``fmt``: build only what
+    that format prints."""
     from sitlog.ops import reports
     from sitlog.render import reports as render
 
     result = reports.place_history(store, tz, now, place_text, since, until, include_retracted, known_at)
-    return render.history_report(result, tz)
+    return render.history_report(result, tz, fmt)
 
 
 @app.command("history")
@@ -137,8 +139,9 @@ def history_cmd(
     if start and end and start >= end:
         raise InvalidInput("--since must be before --until")
     store = sess.existing_store()
-    report = history_report(store, sess.tz, sess.now, place, start, end, show_all, sess.known_at(known_at))
-    show(report, fmt, as_json)
+    chosen = output_format(fmt, as_json)
+    report = history_report(store, sess.tz, sess.now, place, start, end, show_all, sess.known_at(known_at), chosen)
+    show(report, chosen.value, False)
 
 
 def _local_date(sess: Session, text: str) -> date:
@@ -176,12 +179,15 @@ def summary_report(
     by: str = "day",
     actor: str | None = None,
     exact: bool = False,
+    fmt: Format | None = None,
 ) -> Report:
-    """Summary entries for ``first``..``last`` per day, week or month, plus their total."""
+    """Summary entries for ``first``..``last`` per day, week or month, plus their total (``fmt``: build only
+    what that format prints)."""
     from sitlog.ops import reports
     from sitlog.render import reports as render
 
-    return render.summary_report(reports.summary(store, tz, first, last, known_at, by, actor, exact), str(tz), by)
+    data = reports.summary(store, tz, first, last, known_at, by, actor, exact)
+    return render.summary_report(data, str(tz), by, fmt)
 
 
 @app.command("summary")
@@ -215,8 +221,9 @@ def summary_cmd(
         raise UsageError(f"--by must be day, week or month, not {by!r}")
     first, last = summary_days(sess, day, since, until)
     store = sess.existing_store()
-    report = summary_report(store, sess.tz, first, last, sess.known_at(known_at), period, actor, exact)
-    show(report, fmt, as_json)
+    chosen = output_format(fmt, as_json)
+    report = summary_report(store, sess.tz, first, last, sess.known_at(known_at), period, actor, exact, chosen)
+    show(report, chosen.value, False)
 
 
 @app.command("diff")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 
@@ -63,6 +64,7 @@ from sitlog.cli.common import (
 )
 from sitlog.ops.session import operator_name
 
+T = TypeVar("T")
 log_app = make_app("Record an event as a report comes in.")
 app.add_typer(log_app, name="log")
 
@@ -409,8 +411,10 @@ def events_cmd(
     --limit N keeps the first N of the order shown: the oldest N, or with --reverse the newest N.
     """
     from sitlog.ops.filters import event_filter
-    from sitlog.render.events import events_report
-    from sitlog.render.output import Format, emit
+    from sitlog.render.events import EVENT_COLUMNS, EVENT_CSV_COLUMNS, describe
+    from sitlog.render.output import Format
+    from sitlog.render.stream import Listing, emit_json, emit_listing
+    from sitlog.store.listing import event_cells, event_json
 
     sess = session(ctx)
     store = sess.existing_store()
@@ -422,13 +426,23 @@ def events_cmd(
         store, sess, place, actor, kind, since, until, limit, show_all, known_at,
         min_sources=min_sources, overlapping=overlapping, more=query, exact=exact, near=near, within_km=within,
     )  # fmt: skip
-    events = list(store.events.select(flt))
-    if flip:
-        events.reverse()
-    report = events_report(
-        events, sess.tz, with_json=form in (Format.JSON, Format.JSONL), machine=form in (Format.CSV, Format.TSV)
-    )
-    emit(report, form, display=display())
+    # Streamed from SQL to stdout as they are read: a million events start at once (issue 14).
+    if form in (Format.JSON, Format.JSONL):
+        texts = event_json(store, flt, sess.tz)
+        emit_json([_reversed(texts)] if flip else texts, form)
+        return
+    machine = form in (Format.CSV, Format.TSV)
+    rows = event_cells(store, flt, sess.tz, describe, machine)
+    columns = EVENT_CSV_COLUMNS if machine else EVENT_COLUMNS
+    listing = Listing(columns, [_reversed(rows)] if flip else rows, struck=None if machine else 6)
+    emit_listing(listing, form, display=display())
+
+
+def _reversed(batches: Iterable[Sequence[T]]) -> list[T]:
+    """All the items of ``batches``, last first (``-n N --reverse``: at most N)."""
+    items = [item for chunk in batches for item in chunk]
+    items.reverse()
+    return items
 
 
 # ``log --file`` (batch entry) is the ``log`` group's own callback. The other command modules register

@@ -11,13 +11,14 @@ reported apart, under ``windowed`` (see ``summary``).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta, tzinfo
+from datetime import date, timedelta, timezone, tzinfo
+from functools import cached_property
 from typing import Any
 
 from sitlog.domain.model import ControlStatus, Event, Kind, Quantity, Range
-from sitlog.domain.report import control_key, in_report_order, is_imprecise, when_json
+from sitlog.domain.report import in_report_order, is_imprecise, when_json
 
 QUANTITY_FIELDS = ("killed", "injured", "captured")
 # Summary figure name → the Event field it adds up.
@@ -49,6 +50,128 @@ class ControlChange:
         return {"place": self.place, "from": self.before, "to": self.after, "status": self.status.value,
                 "part": self.part, "event_id": self.event_id, "claimed": self.claimed,
                 "claimed_by": self.claimed_by}  # fmt: skip
+
+    @cached_property
+    def json(self) -> dict[str, Any]:
+        """``to_json`` made once: a change is listed in its day and in the total."""
+        return self.to_json()
+
+
+@dataclass(slots=True)
+class Item:
+    """What a summary reads of one event (``Item.of``): the store builds these straight from its rows, so a
+    summary of a million events never holds a million ``Event`` objects.
+
+    ``first``/``last``: the report-zone days it covers (``When.local_days``); ``at``/``at_end``: its window
+    as JSON gives it (read only when ``imprecise``); ``figures``: killed, injured, captured, people,
+    families; ``status``: as recorded (``None`` counts as held); ``sources``: how many reports back it.
+    """
+
+    id: str
+    kind: str
+    place: str
+    place_id: int
+    first: date
+    last: date
+    precision: str
+    at: str
+    at_end: str | None
+    imprecise: bool
+    claimed: bool
+    claimed_by: str | None
+    figures: tuple[Quantity | None, Quantity | None, Quantity | None, Quantity | None, Quantity | None]
+    holder: str | None = None
+    status: ControlStatus | None = None
+    part: str | None = None
+    baseline: bool = False
+    from_actor: str | None = None
+    actor: str | None = None  # an advance's actor (its first)
+    relation: str | None = None
+    distance: dict[str, Any] | None = None
+    direction: str | None = None
+    person: str | None = None
+    role: str | None = None
+    side: str | None = None
+    sources: int = 1
+    retracted: bool = False
+
+    @staticmethod
+    def of(event: Event, tz: tzinfo) -> Item:
+        first, last = event.when.local_days(tz)
+        when = event.when
+        return Item(
+            event.id, event.kind.value, event.place, event.place_id, first, last, when.precision.value,
+            when_json(when, tz), when.end.isoformat() if when.end else None, is_imprecise(when), event.claimed,
+            event.claimed_by, (event.killed, event.injured, event.captured, event.people, event.families),
+            event.holder, event.status, event.part, event.baseline, event.from_actor,
+            event.actors[0] if event.actors else None, event.relation.value if event.relation else None,
+            event.distance_km.to_json() if event.distance_km else None, event.direction, event.person, event.role,
+            event.side, len(event.all_sources), event.retracted,
+        )  # fmt: skip
+
+    def control_key(self) -> ControlState:
+        """``domain.report.control_key``: what makes two control events the same state."""
+        return (self.holder, self.status or ControlStatus.HELD, self.part)
+
+
+@dataclass
+class Plain:
+    """Events counted together: no lists to fill (assessed, one day, no person, not control nor advance) —
+    what a day's events of that sort add up to, as the store's aggregate queries give it."""
+
+    events: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+    totals: dict[str, Range] = field(default_factory=dict)
+    events_with: dict[str, int] = field(default_factory=dict)
+    places: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class _Lines:
+    """An item's entries in a period's lists, built once and shared by every tally counting it."""
+
+    imprecise: dict[str, Any] | None
+    advance: dict[str, Any] | None
+    person: dict[str, Any] | None
+    claim: dict[str, Any] | None
+
+
+_NO_FIGURES = (None, None, None, None, None)
+
+
+def _figures(item: Item) -> list[tuple[str, Quantity]]:
+    """The item's figures as ``(summary figure, quantity)`` pairs, the unknown ones left out."""
+    if item.figures == _NO_FIGURES:
+        return []
+    return [(name, q) for name, q in zip(FIGURES, item.figures, strict=True) if q is not None]
+
+
+def _lines(item: Item) -> _Lines | None:
+    """The item's list entries, or None when it has none (most items)."""
+    if not (item.imprecise or item.claimed or item.person or item.kind == "advance"):
+        return None
+    imprecise: dict[str, Any] | None = None
+    advance: dict[str, Any] | None = None
+    person: dict[str, Any] | None = None
+    claim: dict[str, Any] | None = None
+    if item.imprecise:
+        imprecise = {"event_id": item.id, "kind": item.kind, "place": item.place, "precision": item.precision,
+                     "at": item.at, "at_end": item.at_end}  # fmt: skip
+    if item.kind == "advance":
+        advance = {"actor": item.actor, "place": item.place, "relation": item.relation, "distance_km": item.distance,
+                   "direction": item.direction, "event_id": item.id, "claimed": item.claimed}  # fmt: skip
+    if item.person:
+        fate = [name for name, q in zip(QUANTITY_FIELDS, item.figures, strict=False) if q]
+        person = {"name": item.person, "role": item.role, "place": item.place, "side": item.side, "fate": fate,
+                  "event_id": item.id, "claimed": item.claimed, "sources": item.sources}  # fmt: skip
+    if item.claimed:
+        claim = {"event_id": item.id, "party": item.claimed_by, "kind": item.kind, "place": item.place}
+        if item.kind == "control":
+            claim.update(holder=item.holder, status=item.status.value if item.status else None)
+        if item.side:
+            claim["side"] = item.side
+        claim.update({attr: q.to_json() for attr, q in zip(FIGURES.values(), item.figures, strict=True) if q})
+    return _Lines(imprecise, advance, person, claim)
 
 
 @dataclass
@@ -84,16 +207,18 @@ class Tally:
                 **{name: totals[name].to_json() if name in totals else None for name in FIGURES},
                 "events_with": dict(self.windowed_with)}  # fmt: skip
 
-    def add_windowed(self, event: Event) -> None:
-        """Count an event whose window overlaps the period without lying inside it (claims add no figures)."""
+    def add_windowed(self, event: Event | Item, figures: Sequence[tuple[str, Quantity]] | None = None) -> None:
+        """Count an event whose window overlaps the period without lying inside it (claims add no figures).
+
+        ``figures``: the event's ``(summary figure, quantity)`` pairs (``_figures``), when known already."""
         self.windowed_ids.append(event.id)
         if event.claimed:
             return
-        for name, attr in FIGURES.items():
-            q = getattr(event, attr)
-            if q is not None:
-                self.windowed_totals[name] = self.windowed_totals.get(name, Range()).add(q)
-                self.windowed_with[name] += 1
+        if figures is None:
+            figures = _figures(event if isinstance(event, Item) else Item.of(event, timezone.utc))
+        for name, q in figures:
+            self.windowed_totals[name] = self.windowed_totals.get(name, Range()).add(q)
+            self.windowed_with[name] += 1
 
     def to_json(self) -> dict[str, Any]:
         """The per-day (or total) part of the summary shape."""
@@ -108,7 +233,7 @@ class Tally:
         return {
             "events": self.events,
             "by_kind": dict(self.by_kind),
-            "control_changes": [c.to_json() for c in self.changes],
+            "control_changes": [c.json for c in self.changes],
             **{name: self.total(name) for name in FIGURES},
             "events_with": dict(self.events_with),
             "persons": list(self.persons),
@@ -123,42 +248,43 @@ class Tally:
 
     def add(self, event: Event, change: ControlChange | None, tz: tzinfo) -> None:
         """Count one event: a claim goes to ``claims`` with its figures, never into the totals."""
+        item = Item.of(event, tz)
+        self.count(item, change, _lines(item), _figures(item))
+
+    def count(
+        self, item: Item, change: ControlChange | None, lines: _Lines | None, figures: Sequence[tuple[str, Quantity]]
+    ) -> None:
+        """Count one item whose window lies in the period, with its list entries (``_lines``, None: none) and
+        its figures (``_figures``)."""
         self.events += 1
-        self.by_kind[event.kind.value] += 1
-        self.places.add(event.place)
+        self.by_kind[item.kind] += 1
+        self.places.add(item.place)
         if change is not None:
             self.changes.append(change)
-        if is_imprecise(event.when):
-            self.imprecise.append({"event_id": event.id, "kind": event.kind.value, "place": event.place,
-                                   "precision": event.when.precision.value, "at": when_json(event.when, tz),
-                                   "at_end": event.when.end.isoformat() if event.when.end else None})  # fmt: skip
-        if event.kind is Kind.ADVANCE:
-            self.advances.append({"actor": event.actors[0] if event.actors else None, "place": event.place,
-                                  "relation": event.relation.value if event.relation else None,
-                                  "distance_km": event.distance_km.to_json() if event.distance_km else None,
-                                  "direction": event.direction, "event_id": event.id,
-                                  "claimed": event.claimed})  # fmt: skip
-        if event.person:
-            fate = [name for name in QUANTITY_FIELDS if getattr(event, name)]
-            self.persons.append({"name": event.person, "role": event.role, "place": event.place,
-                                 "side": event.side, "fate": fate, "event_id": event.id,
-                                 "claimed": event.claimed, "sources": len(event.all_sources)})  # fmt: skip
-        figures = {name: getattr(event, attr) for name, attr in FIGURES.items()}
-        if event.claimed:
-            claim: dict[str, Any] = {"event_id": event.id, "party": event.claimed_by, "kind": event.kind.value,
-                                     "place": event.place}  # fmt: skip
-            if event.kind is Kind.CONTROL:
-                claim.update(holder=event.holder, status=event.status.value if event.status else None)
-            if event.side:
-                claim["side"] = event.side
-            claim.update({attr: figures[name].to_json() for name, attr in FIGURES.items()
-                          if isinstance(figures[name], Quantity)})  # fmt: skip
-            self.claims.append(claim)
-            return
-        for name, q in figures.items():
-            if q is not None:
-                self.totals[name] = self.totals.get(name, Range()).add(q)
-                self.events_with[name] += 1
+        if lines is not None:
+            if lines.imprecise is not None:
+                self.imprecise.append(lines.imprecise)
+            if lines.advance is not None:
+                self.advances.append(lines.advance)
+            if lines.person is not None:
+                self.persons.append(lines.person)
+            if lines.claim is not None:
+                self.claims.append(lines.claim)
+                return
+        for name, q in figures:
+            self.totals[name] = self.totals.get(name, Range()).add(q)
+            self.events_with[name] += 1
+
+    def merge(self, plain: Plain) -> None:
+        """Count events added up together (``Plain``): the same as counting each of them."""
+        self.events += plain.events
+        for kind, n in plain.by_kind.items():
+            self.by_kind[kind] += n
+        self.places.update(plain.places)
+        for name, total in plain.totals.items():
+            self.totals[name] = self.totals.get(name, Range()).add(total)
+        for name, n in plain.events_with.items():
+            self.events_with[name] += n
 
 
 def summary(
@@ -176,38 +302,59 @@ def summary(
     ``2024-11-25..2024-11-29`` in a period holding all five days. A window that only overlaps a
     period is counted once under that period's ``windowed``, never in its figures.
     """
+    return summarize((Item.of(e, tz) for e in in_report_order(events, tz)), periods, before)
+
+
+def summarize(
+    items: Iterable[Item],
+    periods: Sequence[tuple[date, date]],
+    before: dict[int, ControlState],
+    plain: Iterable[tuple[date, Plain]] = (),
+) -> dict[str, Any]:
+    """``summary`` of ``items`` in report order, plus events already added up by day (``plain``: days whose
+    single-day, assessed events fill no list, see ``Plain``). The same answer as ``summary`` of them all."""
     if not periods:
         return {"days": [], "total": {"from": None, "until": None, "day_count": 0, **Tally().to_json()}}
     tallies = [Tally() for _ in periods]
     starts = [first for first, _ in periods]
     total = Tally()
     range_first, range_last = periods[0][0], periods[-1][1]
+    for day, counted in plain:
+        if range_first <= day <= range_last:
+            tallies[bisect.bisect_right(starts, day) - 1].merge(counted)
+            total.merge(counted)
     state = dict(before)
-    for event in in_report_order(events, tz):
-        if event.retracted:
+    for item in items:
+        if item.retracted:
             continue
-        first, last = event.when.local_days(tz)
+        first, last = item.first, item.last
         if last < range_first or first > range_last:
             continue
         change = None
-        if event.kind is Kind.CONTROL and not event.claimed and first >= range_first:
-            previous = state.get(event.place_id)
-            key = control_key(event)
-            if previous != key and not event.baseline:
-                was = (previous[0] if previous else None) or event.from_actor
-                change = ControlChange(event.place, event.place_id, was, event.holder, key[1], event.part, event.id)
-            state[event.place_id] = key
+        if item.kind == "control" and not item.claimed and first >= range_first:
+            previous = state.get(item.place_id)
+            key = item.control_key()
+            if previous != key and not item.baseline:
+                was = (previous[0] if previous else None) or item.from_actor
+                change = ControlChange(item.place, item.place_id, was, item.holder, key[1], item.part, item.id)
+            state[item.place_id] = key
+        lines = _lines(item)
+        figures = _figures(item)
         i = max(bisect.bisect_right(starts, first) - 1, 0)
+        if first == last:  # one day: in its period, and in the total
+            tallies[i].count(item, change, lines, figures)
+            total.count(item, change, lines, figures)
+            continue
         while i < len(periods) and periods[i][0] <= last:
             if periods[i][0] <= first and last <= periods[i][1]:
-                tallies[i].add(event, change, tz)
+                tallies[i].count(item, change, lines, figures)
             else:
-                tallies[i].add_windowed(event)
+                tallies[i].add_windowed(item, figures)
             i += 1
         if range_first <= first and last <= range_last:
-            total.add(event, change, tz)
+            total.count(item, change, lines, figures)
         else:
-            total.add_windowed(event)
+            total.add_windowed(item, figures)
     entries = [
         {"day": first.isoformat(), "until": last.isoformat(), **tally.to_json()}
         for (first, last), tally in zip(periods, tallies, strict=True)

@@ -29,9 +29,10 @@ from sitlog.domain.model import (
     from_utc_key,
     rfc3339,
 )
-from sitlog.domain.text import json_safe
+from sitlog.domain.text import json_safe, json_safe_bytes
 from sitlog.errors import InvalidInput
 from sitlog.exchange.base import ExportRequest, ImportRequest, RowError
+from sitlog.render.stream import utf8_writer
 from sitlog.store.bulk import (
     ImportCounts,
     Match,
@@ -84,8 +85,11 @@ def _gazetteer(store: Store, req: ExportRequest) -> tuple[Iterator[dict[str, Any
 
 
 def write_jsonl(store: Store, req: ExportRequest, out: TextIO) -> int:
-    """The lossless export: header, places, actors, then every revision of the picked events."""
-    from sitlog.store.export import export_revisions
+    """The lossless export: header, places, actors, then every revision of the picked events.
+
+    The revision records are built by SQLite (``store.export.revision_lines``: the text
+    ``revision_record`` gives, see tests/test_eventjson.py) and streamed out in batches."""
+    from sitlog.store.export import revision_lines
 
     out.write(_line(header_record(store, req.now)))
     places, actors = _gazetteer(store, req)
@@ -94,20 +98,18 @@ def write_jsonl(store: Store, req: ExportRequest, out: TextIO) -> int:
     for actor in actors:
         out.write(_line({"record": "actor", **actor}))
     count = 0
-    write = out.write
-    for event in export_revisions(store, req.flt):
-        write(_line({"record": "revision", **revision_record(event)}))
-        count += 1
+    write = utf8_writer(out)
+    for batch in revision_lines(store, req.flt):
+        write(json_safe_bytes(b"\n".join(batch)) + b"\n")
+        count += len(batch)
     return count
 
 
 def write_json(store: Store, req: ExportRequest, out: TextIO) -> int:
-    """One JSON document: header fields, places, actors, and events (head shape) each with its revisions."""
-    from sitlog.store.export import export_revisions
+    """One JSON document: header fields, places, actors, and events (head shape) each with its revisions,
+    streamed one event at a time (``store.export.event_documents``)."""
+    from sitlog.store.export import event_documents
 
-    revisions: dict[str, list[dict[str, Any]]] = {}
-    for event in export_revisions(store, req.flt):
-        revisions.setdefault(event.id, []).append(revision_record(event))
     places, actors = _gazetteer(store, req)
     head = header_record(store, req.now)
     head.pop("record")
@@ -116,13 +118,11 @@ def write_json(store: Store, req: ExportRequest, out: TextIO) -> int:
     out.write(', "actors": ' + _dumps(list(actors)))
     out.write(', "events": [')
     count = 0
-    for event in store.events.select(req.flt):
-        data = event.to_json(UTC)
-        data.pop("handle", None)  # local to this database
-        data["revisions"] = revisions.get(event.id, [])
-        out.write((",\n" if count else "\n") + _dumps(data))
-        count += 1
-    out.write("\n]}\n")
+    write = utf8_writer(out)
+    for batch in event_documents(store, req.flt):
+        write((b",\n" if count else b"\n") + json_safe_bytes(b",\n".join(batch)))
+        count += len(batch)
+    write(b"\n]}\n")
     return count
 
 
@@ -380,10 +380,16 @@ class JsonlConverter:
         operator = get("operator")
         if type(operator) is not str or not operator:
             _text(d, "operator", required=True)
-        tags = get("tags") or ()
-        tags_text = self._tags.get(tuple(tags)) if type(tags) is list and all(type(t) is str for t in tags) else None
-        if tags_text is None:
-            tags_text = self._tags[tuple(_texts(d, "tags"))] = json.dumps(_texts(d, "tags"), ensure_ascii=False)
+        tags = get("tags")
+        if not tags and (tags is None or type(tags) is list):
+            tags_text = "[]"
+        else:
+            plain = type(tags) is list and all(type(t) is str for t in tags)
+            found = self._tags.get(tuple(tags)) if plain else None
+            if found is None:
+                listed = _texts(d, "tags")
+                found = self._tags[tuple(listed)] = json.dumps(listed, ensure_ascii=False)
+            tags_text = found
         if kind == "control" and not distinct and status != "contested":
             raise RowError("actors", "a control event needs its holder (unless contested)")
         if kind == "advance" and not distinct:
@@ -429,6 +435,11 @@ class JsonlConverter:
             raise RowError("distance_km", "must be {low, high, text} in km, not negative") from None
         direction = _text(d, "direction")
         sources = get("sources") or []
+        if type(sources) is list and len(sources) == 1 and type(sources[0]) is dict:
+            only = sources[0]  # the event's own report, as every export lists it: stored as no list at all
+            if (only.get("recorded_at") is None and only.get("operator") is None and only.get("source") == source
+                    and only.get("grade") == grade):  # fmt: skip
+                return int(baseline), from_id, relation, distance_text_, direction, "[]"
         if type(sources) is not list or not all(type(s) is dict for s in sources):
             raise RowError("sources", "must be a list of {source, grade, operator, recorded_at}")
         refs = []

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from sitlog.domain import report
 from sitlog.domain import summary as summaries
-from sitlog.domain.model import Event, Kind
 from sitlog.errors import NotFound
 from sitlog.store import reports as store_reports
 
@@ -63,17 +62,20 @@ def summary(
     ``actor``: only events that involve it (as an actor, an opponent, a side or a casualties side), with
     its sub-units and coalitions unless ``exact`` — the roll-up of ``events --actor``. Unknown: NotFound.
     """
+    from sitlog.store import summary as store_summary
+
     periods = summaries.periods(first, last, by)
-    events = store_reports.day_events(store, first, last, tz, known_at)
+    involved = None
     if actor:
         who = store.actors.resolve(actor, NotFound).item
         ids = frozenset([who.id]) if exact else store.actors.family_ids(who)
         by_id = store.actors.by_id()
-        names = {by_id[i].name for i in ids if i in by_id}
-        events = [e for e in events if _involves(e, names)]
-    controlled = {e.place_id for e in events if e.kind is Kind.CONTROL and not e.claimed}
+        involved = (ids, frozenset(by_id[i].name for i in ids if i in by_id))
+    # Events added up by day in SQL, the others read one by one in report order (store/summary.py).
+    controlled = store_summary.control_places(store, first, last, tz, known_at)
     before = store_reports.state_before(store, controlled, first, tz, known_at)
-    return summaries.summary(events, periods, before, tz)
+    plain, items = store_summary.summary_facts(store, first, last, tz, known_at, involved)
+    return summaries.summarize(items, periods, before, plain)
 
 
 def diff(
@@ -92,12 +94,3 @@ def diff(
         after = store_reports.status(store, end, tz, known_at)
         events = store_reports.events_between(store, start, end, tz, known_at)
     return compute(before, after, events, tz)
-
-
-def _involves(event: Event, names: set[str]) -> bool:
-    """Whether any of ``names`` takes part in ``event`` (actors, opponents, sides with their associates)."""
-    parties = {*event.actors, *event.against, *(event.side,)}
-    for side in event.sides:
-        parties.add(side.actor)
-        parties.update(side.associated)
-    return not names.isdisjoint(parties)

@@ -181,8 +181,17 @@ def _timeline(starts: Sequence[float], last: float) -> list[str]:
     return bars
 
 
-def history_report(history: History, tz: tzinfo) -> Report:
-    """A place's history: its control spans (with a timeline bar) above every event there."""
+def history_report(history: History, tz: tzinfo, fmt: Format | None = None) -> Report:
+    """A place's history: its control spans (with a timeline bar) above every event there.
+
+    Given the output format, only what it prints is built: the JSON (once) for json/jsonl, the spans' rows
+    for csv/tsv, the tables for the rest; ``None`` builds everything (the demo shows all of it).
+    """
+    if fmt in (Format.JSON, Format.JSONL):
+        data = history.to_json(tz)
+        return Report(data, [], records=[data])
+    if fmt in (Format.CSV, Format.TSV):
+        return Report(None, [], machine=_machine(SPAN_CSV_COLUMNS, [s.to_json(tz) for s in history.spans]))
     spans = history.spans
     rows = []
     if spans:
@@ -210,6 +219,8 @@ def history_report(history: History, tz: tzinfo) -> Report:
                        _state(c.status.value, c.part), c.grade, c.event_id] for c in history.claims]  # fmt: skip
         tables.insert(1, Table(("at", "claimed by", "holder", "status", "grade", "event"), claim_rows,
                                title="Claimed control (reported by a party, not assessed)"))  # fmt: skip
+    if fmt is not None:
+        return Report(None, tables)
     data = history.to_json(tz)
     return Report(data, tables, records=[data], machine=_machine(SPAN_CSV_COLUMNS, data["control"]))
 
@@ -258,11 +269,17 @@ def _figures(claim: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def summary_report(summary: dict[str, Any], zone: str, by: str = "day") -> Report:
+def summary_report(summary: dict[str, Any], zone: str, by: str = "day", fmt: Format | None = None) -> Report:
     """Summary tables: the totals per period, then windows overlapping a period, control changes, claims,
-    persons and imprecise events. ``by`` (day, week, month) labels the periods."""
+    persons and imprecise events. ``by`` (day, week, month) labels the periods. Given the output format,
+    only what it prints is built (a two-year summary's tables hold every claim and control change)."""
     days = summary["days"]
     total = summary["total"]
+    if fmt in (Format.JSON, Format.JSONL):
+        return Report(summary, [], records=days)
+    machine = _machine(SUMMARY_CSV_COLUMNS, [_summary_record(d) for d in days])
+    if fmt in (Format.CSV, Format.TSV):
+        return Report(summary, [], machine=machine)
     rows = [_summary_row(_period(d, by), d) for d in days]
     if len(days) > 1:
         rows.append(_summary_row("total", total))
@@ -315,7 +332,6 @@ def summary_report(summary: dict[str, Any], zone: str, by: str = "day") -> Repor
     )
     if len(days) > 1:
         tables.insert(1, day_bars(days))
-    machine = _machine(SUMMARY_CSV_COLUMNS, [_summary_record(d) for d in days])
     return Report(summary, tables, records=days, machine=machine)
 
 

@@ -258,66 +258,107 @@ def screen_lines(
     title: str | None, columns: list[str], cells: list[list[str]], struck: set[int], width: int, ink: Ink
 ) -> list[str]:
     """The lines of a table laid out for ``width`` columns (``cells`` already made visible)."""
-    from rich.style import Style
+    table = ScreenTable(title, columns, cells, width, ink)
+    return [*table.head(), *(table.line(row, r in struck) for r, row in enumerate(cells)), *table.tail()]
 
-    for name in TIME_COLUMNS:
-        if name in columns:
-            i = columns.index(name)
-            for row in cells:
+
+class ScreenTable:
+    """A table's screen layout, decided on ``cells`` (visible text): its heading lines, a line per row, and
+    the note naming the columns that did not fit.
+
+    ``cut_ids``: event ids are shortened to their shortest unique prefix among ``cells``; a listing that
+    streams rows beyond ``cells`` keeps them whole (a prefix unique among the first rows may not be unique
+    among the rest). Rows given to ``line`` need not be among ``cells``: cells wider than their column are
+    ellipsised as always.
+    """
+
+    def __init__(
+        self, title: str | None, columns: list[str], cells: list[list[str]], width: int, ink: Ink,
+        cut_ids: bool = True,
+    ) -> None:  # fmt: skip
+        self.title, self.columns, self.width, self.ink = title, columns, width, ink
+        self.times = [columns.index(name) for name in TIME_COLUMNS if name in columns]
+        self.cut: dict[int, int] = {}
+        for name in ID_COLUMNS if cut_ids else ():
+            # Only event ids (ULIDs, UUIDs) are cut: a place's or actor's number is short and taken whole.
+            i = columns.index(name) if name in columns else -1
+            if i >= 0 and all(len(row[i]) >= 16 for row in cells if row[i]):
+                self.cut[i] = shortest_unique_prefix([row[i] for row in cells])
+        self.plan = layout(columns, [self._shown(row) for row in cells], width)
+        self.styles = Styles.make()
+        self.claim_at = [columns.index(c) for c in ("claim", "claimed") if c in columns]
+        self.actor_at = {columns.index(c) for c in ACTOR_COLUMNS if c in columns}
+        # A history timeline bar takes its holder's colour, so the story of a place reads at a glance.
+        self.holder_at = columns.index("holder") if "holder" in columns else None
+        self.bar_at = columns.index("timeline") if "timeline" in columns and self.holder_at is not None else None
+        self.hidden_at = [columns.index(c) for c in self.plan.hidden]
+        self.hidden_seen: set[int] = set()  # hidden columns with something in them
+
+    def _shown(self, row: list[str]) -> list[str]:
+        if self.times or self.cut:
+            row = list(row)
+            for i in self.times:
                 row[i] = short_time(row[i])
-    for name in ID_COLUMNS:
-        # Only event ids (ULIDs, UUIDs) are cut: a place's or actor's number is short and taken whole.
-        if name in columns and all(len(row[columns.index(name)]) >= 16 for row in cells if row[columns.index(name)]):
-            i = columns.index(name)
-            cut = shortest_unique_prefix([row[i] for row in cells])
-            for row in cells:
-                row[i] = row[i][:cut]
-    plan = layout(columns, cells, width)
-    styles = Styles.make()
-    lines: list[str] = []
-    if title:
-        import textwrap
+            for i, length in self.cut.items():
+                row[i] = row[i][:length]
+        return row
 
-        lines += [_paint(line, styles.header, ink) for line in textwrap.wrap(title, width, break_long_words=False)]
-    heads = [_header_lines(columns[i], w) for i, w in zip(plan.shown, plan.widths, strict=True)]
-    depth = max(len(h) for h in heads)
-    for d in range(depth):
+    def head(self) -> list[str]:
+        """The title and the column headings, then the rule under them."""
+        lines: list[str] = []
+        styles, ink, plan = self.styles, self.ink, self.plan
+        if self.title:
+            import textwrap
+
+            lines += [_paint(line, styles.header, ink)
+                      for line in textwrap.wrap(self.title, self.width, break_long_words=False)]  # fmt: skip
+        heads = [_header_lines(self.columns[i], w) for i, w in zip(plan.shown, plan.widths, strict=True)]
+        depth = max(len(h) for h in heads)
+        for d in range(depth):
+            parts = []
+            for head, w in zip(heads, plan.widths, strict=True):
+                offset = depth - len(head)  # multi-line headers sit on their last line, like a spreadsheet's
+                parts.append(_fit(head[d - offset] if d >= offset else "", w))
+            lines.append(_paint(GAP.join(parts).rstrip(), styles.header, ink))
+        lines.append(GAP.join("─" * w for w in plan.widths))
+        return lines
+
+    def line(self, row: list[str], struck: bool) -> str:
+        """One row (visible text) as laid out; ``struck``: drawn struck through (a retracted event)."""
+        from rich.style import Style
+
+        for i in self.hidden_at:
+            if row[i]:
+                self.hidden_seen.add(i)
+        row = self._shown(row)
+        styles = self.styles
+        claimed = any(row[i] for i in self.claim_at)
+        holder_at = self.holder_at
         parts = []
-        for head, w in zip(heads, plan.widths, strict=True):
-            offset = depth - len(head)  # multi-line headers sit on their last line, like a spreadsheet's
-            parts.append(_fit(head[d - offset] if d >= offset else "", w))
-        lines.append(_paint(GAP.join(parts).rstrip(), styles.header, ink))
-    lines.append(GAP.join("─" * w for w in plan.widths))
-    claim_at = [columns.index(c) for c in ("claim", "claimed") if c in columns]
-    actor_at = {columns.index(c) for c in ACTOR_COLUMNS if c in columns}
-    # A history timeline bar takes its holder's colour, so the story of a place reads at a glance.
-    bar_at = columns.index("timeline") if "timeline" in columns and "holder" in columns else None
-    holder_at = columns.index("holder") if "holder" in columns else None
-    for r, row in enumerate(cells):
-        is_struck = r in struck
-        claimed = any(row[i] for i in claim_at)
-        parts = []
-        for i, w in zip(plan.shown, plan.widths, strict=True):
+        for i, w in zip(self.plan.shown, self.plan.widths, strict=True):
             text = _fit(row[i], w)
             style: Style | None = None
-            if i in actor_at and row[i]:
+            if i in self.actor_at and row[i]:
                 style = Style(color=actor_colour(row[i]))
-            elif i == bar_at and holder_at is not None and row[holder_at]:
+            elif i == self.bar_at and holder_at is not None and row[holder_at]:
                 style = Style(color=actor_colour(row[holder_at]))
             if claimed:
                 style = style + styles.claim if style else styles.claim
-            if is_struck:
+            if struck:
                 style = style + styles.struck if style else styles.struck
-            parts.append(_paint(text, style, ink))
-        lines.append(GAP.join(parts).rstrip())
-    # Nothing is left out silently: name the columns that did not fit (an empty one hides nothing).
-    hidden = [c for c in plan.hidden if any(row[columns.index(c)] for row in cells)]
-    if hidden:
+            parts.append(_paint(text, style, self.ink))
+        return GAP.join(parts).rstrip()
+
+    def tail(self) -> list[str]:
+        """Nothing is left out silently: a note naming the columns that did not fit (an empty one hides nothing)."""
+        hidden = [self.columns[i] for i in self.hidden_at if i in self.hidden_seen]
+        if not hidden:
+            return []
         import textwrap
 
-        note = f"(not shown at {width} columns: {', '.join(hidden)}; widen with --width, or -f csv for all)"
-        lines += [_paint(line, styles.note, ink) for line in textwrap.wrap(note, width, break_long_words=False)]
-    return lines
+        note = f"(not shown at {self.width} columns: {', '.join(hidden)}; widen with --width, or -f csv for all)"
+        return [_paint(line, self.styles.note, self.ink)
+                for line in textwrap.wrap(note, self.width, break_long_words=False)]  # fmt: skip
 
 
 def width_of(line: str) -> int:
