@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sitlog.domain.model import Event, Kind
+from sitlog.domain.text import json_safe
 from sitlog.exchange import ExportFormat, ExportRequest, export
 from sitlog.exchange.jsonl import revision_record
 from sitlog.store import EventFilter, Store
@@ -178,7 +179,8 @@ def _python_jsonl(store: Store, flt: EventFilter, now: datetime) -> str:
     places, actors = _gazetteer(store, req)
     lines += [{"record": "place", **p} for p in places] + [{"record": "actor", **a} for a in actors]
     lines += [{"record": "revision", **revision_record(e)} for e in export_revisions(store, flt)]
-    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+    # Exports spell control, bidi and invisible characters as \\uXXXX (issue 15): the same values.
+    return "".join(json_safe(json.dumps(line, ensure_ascii=False)) + "\n" for line in lines)
 
 
 def _python_json(store: Store, flt: EventFilter, now: datetime) -> str:
@@ -201,7 +203,7 @@ def _python_json(store: Store, flt: EventFilter, now: datetime) -> str:
         data.pop("handle", None)
         data["revisions"] = revisions.get(event.id, [])
         items.append(json.dumps(data, ensure_ascii=False))
-    return text + "".join(("," if i else "") + "\n" + item for i, item in enumerate(items)) + "\n]}\n"
+    return json_safe(text + "".join(("," if i else "") + "\n" + item for i, item in enumerate(items)) + "\n]}\n")
 
 
 FILTERS = [

@@ -215,9 +215,11 @@ def emit(
         if isinstance(report.data, list):
             out.write(dumps(report.data) + "\n")
         else:  # written piece by piece: a long summary is never one string
+            from sitlog.domain import text
+
             write = out.write
             for piece in indented(report.data):
-                write(piece)
+                write(text.json_safe(piece))
             write("\n")
     elif fmt is Format.JSONL:
         records = report.records if report.records is not None else report.data
