@@ -333,6 +333,7 @@ def stream_summary(
     range_first, range_last = periods[0][0], periods[-1][1]
 
     def entries() -> Iterator[dict[str, Any]]:
+        nonlocal plain
         starts = [first for first, _ in periods]
         for day, counted in plain:
             if range_first <= day <= range_last:
@@ -340,6 +341,7 @@ def stream_summary(
                 assert tally is not None
                 tally.merge(counted)
                 total.merge(counted)
+        plain = ()  # merged: let the day's sets of places go
         done = 0  # periods before this one are complete: items come in report order
 
         def entry(i: int) -> dict[str, Any]:
