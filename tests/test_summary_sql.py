@@ -137,3 +137,22 @@ def test_local_days_in_sql_are_the_zones_days(zone: str) -> None:
     conn.executemany("INSERT INTO t VALUES (?)", [(k,) for k in keys])
     days = [row[0] for row in conn.execute(f"SELECT {local_day_sql('at_utc', tz, start, end)} FROM t ORDER BY rowid")]
     assert days == [i.astimezone(tz).date().isoformat() for i in instants]
+
+
+def test_summary_json_and_jsonl_stream_the_same_text(sitlog: Callable[..., Run], varied: Path) -> None:  # noqa: F811
+    """``--json``/``-f jsonl`` are written period by period; the text is what the whole summary gives."""
+    from sitlog.render.output import dumps
+
+    store = Store(varied)
+    tz = ZoneInfo("Asia/Damascus")
+    for args, by in ((("--since", "2024-11-20", "--until", "2024-12-05"), "day"), (("--day", "2024-11-27"), "day"),
+                     (("--since", "2024-11-01", "--until", "2024-12-31", "--by", "month"), "month")):  # fmt: skip
+        days = [a for a in args if a[0].isdigit()]
+        first, last = date.fromisoformat(days[0]), date.fromisoformat(days[-1])
+        expected = reference(store, tz, first, last, None, by=by)
+        run = sitlog("summary", *args, "--json", SITLOG_TZ="Asia/Damascus")
+        assert run.exit_code == 0, run.stderr
+        assert run.stdout == dumps(expected) + "\n"
+        lines = sitlog("summary", *args, "-f", "jsonl", SITLOG_TZ="Asia/Damascus").stdout
+        assert lines == "".join(dumps(d, None) + "\n" for d in expected["days"])
+    store.close()

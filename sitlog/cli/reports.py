@@ -222,6 +222,13 @@ def summary_cmd(
     first, last = summary_days(sess, day, since, until)
     store = sess.existing_store()
     chosen = output_format(fmt, as_json)
+    if chosen.value in ("json", "jsonl"):  # written period by period as the events are read (issue 14)
+        from sitlog.ops import reports
+        from sitlog.render.reports import emit_summary
+
+        days, total = reports.summary_stream(store, sess.tz, first, last, sess.known_at(known_at), period, actor, exact)
+        emit_summary(days, total, chosen)
+        return
     report = summary_report(store, sess.tz, first, last, sess.known_at(known_at), period, actor, exact, chosen)
     show(report, chosen.value, False)
 

@@ -409,6 +409,8 @@ def events_cmd(
     """List events, oldest first (-n N: the newest N, newest first), filtered.
 
     --limit N keeps the first N of the order shown: the oldest N, or with --reverse the newest N.
+    Rows stream as they are read: past 1,000 rows a table keeps the column widths of its first 1,000
+    (a wider cell later is never cut; csv, tsv, json and jsonl are unchanged).
     """
     from sitlog.ops.filters import event_filter
     from sitlog.render.events import EVENT_COLUMNS, EVENT_CSV_COLUMNS, describe

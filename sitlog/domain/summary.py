@@ -11,7 +11,7 @@ reported apart, under ``windowed`` (see ``summary``).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta, timezone, tzinfo
 from functools import cached_property
@@ -313,16 +313,68 @@ def summarize(
 ) -> dict[str, Any]:
     """``summary`` of ``items`` in report order, plus events already added up by day (``plain``: days whose
     single-day, assessed events fill no list, see ``Plain``). The same answer as ``summary`` of them all."""
+    days, total = stream_summary(items, periods, before, plain)
+    entries = list(days)
+    return {"days": entries, "total": total()}
+
+
+def stream_summary(
+    items: Iterable[Item],
+    periods: Sequence[tuple[date, date]],
+    before: dict[int, ControlState],
+    plain: Iterable[tuple[date, Plain]] = (),
+) -> tuple[Iterator[dict[str, Any]], Callable[[], dict[str, Any]]]:
+    """``summarize`` as it goes: the period entries, each handed out (and let go) as soon as the items have
+    moved past it, then the total (call it once the entries are all out)."""
     if not periods:
-        return {"days": [], "total": {"from": None, "until": None, "day_count": 0, **Tally().to_json()}}
-    tallies = [Tally() for _ in periods]
-    starts = [first for first, _ in periods]
+        return iter(()), lambda: {"from": None, "until": None, "day_count": 0, **Tally().to_json()}
+    tallies: list[Tally | None] = [Tally() for _ in periods]
     total = Tally()
     range_first, range_last = periods[0][0], periods[-1][1]
-    for day, counted in plain:
-        if range_first <= day <= range_last:
-            tallies[bisect.bisect_right(starts, day) - 1].merge(counted)
-            total.merge(counted)
+
+    def entries() -> Iterator[dict[str, Any]]:
+        nonlocal plain
+        starts = [first for first, _ in periods]
+        for day, counted in plain:
+            if range_first <= day <= range_last:
+                tally = tallies[bisect.bisect_right(starts, day) - 1]
+                assert tally is not None
+                tally.merge(counted)
+                total.merge(counted)
+        plain = ()  # merged: let the day's sets of places go
+        done = 0  # periods before this one are complete: items come in report order
+
+        def entry(i: int) -> dict[str, Any]:
+            tally, tallies[i] = tallies[i], None
+            assert tally is not None
+            return {"day": periods[i][0].isoformat(), "until": periods[i][1].isoformat(), **tally.to_json()}
+
+        for item in _counted(items, tallies, total, starts, periods, before):
+            while done < len(periods) and periods[done][1] < item:
+                yield entry(done)
+                done += 1
+        while done < len(periods):
+            yield entry(done)
+            done += 1
+
+    def overall() -> dict[str, Any]:
+        day_count = (range_last - range_first).days + 1
+        return {"from": range_first.isoformat(), "until": range_last.isoformat(), "day_count": day_count,
+                **total.to_json()}  # fmt: skip
+
+    return entries(), overall
+
+
+def _counted(
+    items: Iterable[Item],
+    tallies: list[Tally | None],
+    total: Tally,
+    starts: list[date],
+    periods: Sequence[tuple[date, date]],
+    before: dict[int, ControlState],
+) -> Iterator[date]:
+    """Count each item in the periods it touches and the total; yield each item's first day as it is done."""
+    range_first, range_last = periods[0][0], periods[-1][1]
     state = dict(before)
     for item in items:
         if item.retracted:
@@ -342,26 +394,28 @@ def summarize(
         figures = _figures(item)
         i = max(bisect.bisect_right(starts, first) - 1, 0)
         if first == last:  # one day: in its period, and in the total
-            tallies[i].count(item, change, lines, figures)
+            tally = tallies[i]
+            assert tally is not None
+            tally.count(item, change, lines, figures)
             total.count(item, change, lines, figures)
+            yield first
             continue
+        plain_window = item.claimed or not figures  # only its id goes in a period's windowed list
         while i < len(periods) and periods[i][0] <= last:
+            tally = tallies[i]
+            assert tally is not None
             if periods[i][0] <= first and last <= periods[i][1]:
-                tallies[i].count(item, change, lines, figures)
+                tally.count(item, change, lines, figures)
+            elif plain_window:
+                tally.windowed_ids.append(item.id)
             else:
-                tallies[i].add_windowed(item, figures)
+                tally.add_windowed(item, figures)
             i += 1
         if range_first <= first and last <= range_last:
             total.count(item, change, lines, figures)
         else:
             total.add_windowed(item, figures)
-    entries = [
-        {"day": first.isoformat(), "until": last.isoformat(), **tally.to_json()}
-        for (first, last), tally in zip(periods, tallies, strict=True)
-    ]
-    day_count = (range_last - range_first).days + 1
-    return {"days": entries, "total": {"from": range_first.isoformat(), "until": range_last.isoformat(),
-                                       "day_count": day_count, **total.to_json()}}  # fmt: skip
+        yield first
 
 
 def periods(first: date, last: date, by: str = "day") -> list[tuple[date, date]]:

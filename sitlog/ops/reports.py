@@ -5,6 +5,7 @@ Each returns data (``domain.report`` types); the CLI hands it to ``render``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +58,26 @@ def summary(
     exact: bool = False,
 ) -> dict[str, Any]:
     """Summary of the local days ``first``..``last`` (inclusive) per day, ISO week or month (``by``), plus
-    their total, as JSON-ready data (``domain.report.summary``). Raises ValueError for another ``by``.
+    their total, as JSON-ready data (``domain.summary``): ``summary_stream`` gathered. Raises ValueError for
+    another ``by``, NotFound (exit 4) for an unknown ``actor``."""
+    days, total = summary_stream(store, tz, first, last, known_at, by, actor, exact)
+    entries = list(days)
+    return {"days": entries, "total": total()}
+
+
+def summary_stream(
+    store: Store,
+    tz: tzinfo,
+    first: date,
+    last: date,
+    known_at: datetime | None,
+    by: str = "day",
+    actor: str | None = None,
+    exact: bool = False,
+) -> tuple[Iterator[dict[str, Any]], Callable[[], dict[str, Any]]]:
+    """``summary`` as it goes: its period entries (JSON-ready, ``domain.summary``) one by one, each let go once
+    handed out, then a function giving the total (call it after the entries). Raises ValueError for another
+    ``by``.
 
     ``actor``: only events that involve it (as an actor, an opponent, a side or a casualties side), with
     its sub-units and coalitions unless ``exact`` — the roll-up of ``events --actor``. Unknown: NotFound.
@@ -75,7 +95,7 @@ def summary(
     controlled = store_summary.control_places(store, first, last, tz, known_at)
     before = store_reports.state_before(store, controlled, first, tz, known_at)
     plain, items = store_summary.summary_facts(store, first, last, tz, known_at, involved)
-    return summaries.summarize(items, periods, before, plain)
+    return summaries.stream_summary(items, periods, before, plain)
 
 
 def diff(

@@ -120,23 +120,23 @@ _SCALARS = frozenset((str, int, float, bool, type(None)))
 _CONTAINERS = (dict, list, tuple)
 
 
-def indented(data: Any, indent: int = 2) -> Iterator[str]:
+def indented(data: Any, indent: int = 2, level: int = 0) -> Iterator[str]:
     """The text ``json.dumps(data, ensure_ascii=False, indent=indent)`` gives, in pieces (one per item of a
     top-level list or dict, or of a dict's list), mostly through json's C encoder: a container holding only
     scalars is encoded in one call with the separators of its depth (json's own indenting encoder is pure
-    Python: ~30 s for the 100 MB of a two-year summary)."""
-    yield from _pieces(data, indent, 0, 2)
+    Python: ~30 s for the 100 MB of a two-year summary). ``level``: the depth it sits at in a larger document."""
+    yield from _pieces(data, indent, level, 2)
 
 
 def _pieces(data: Any, indent: int, level: int, depth: int) -> Iterator[str]:
     """``data`` at ``level`` in pieces, split ``depth`` levels down (deeper containers come whole)."""
     if depth == 0 or not isinstance(data, _CONTAINERS) or not data or _flat(data):
-        yield _encode(data, indent, level)
+        yield indented_text(data, indent, level)
         return
     inner = "\n" + " " * (indent * (level + 1))
     if isinstance(data, dict):
         if not all(type(k) is str for k in data):
-            yield _encode(data, indent, level)
+            yield indented_text(data, indent, level)
             return
         yield "{"
         separator = inner
@@ -177,7 +177,8 @@ def _flat(data: Any) -> bool:
     return not any(isinstance(v, _CONTAINERS) for v in values)
 
 
-def _encode(data: Any, indent: int, level: int) -> str:
+def indented_text(data: Any, indent: int = 2, level: int = 0) -> str:
+    """``indented`` in one string."""
     if not isinstance(data, _CONTAINERS):
         return _COMPACT.encode(data)
     opening, closing = ("{", "}") if isinstance(data, dict) else ("[", "]")
@@ -191,9 +192,9 @@ def _encode(data: Any, indent: int, level: int) -> str:
         encode = _FLAT.get(inner) or _FLAT.setdefault(inner, _flat_encoder("," + inner))
         return opening + inner + encode(data)[1:-1] + outer + closing
     if isinstance(data, dict):
-        parts = [_string(k) + ": " + _encode(v, indent, level + 1) for k, v in data.items()]
+        parts = [_string(k) + ": " + indented_text(v, indent, level + 1) for k, v in data.items()]
     else:
-        parts = [_encode(v, indent, level + 1) for v in data]
+        parts = [indented_text(v, indent, level + 1) for v in data]
     return opening + inner + ("," + inner).join(parts) + outer + closing
 
 
@@ -253,8 +254,7 @@ def _plain(report: Report, out: TextIO) -> None:
         if table.title:
             out.write(visible(table.title) + "\n")
         if table.rows:
-            cells = [[visible(c) for c in row] for row in table.rows]
-            out.writelines(_aligned([visible(c) for c in table.columns], cells))
+            out.writelines(_aligned([visible(c) for c in table.columns], table.rows))
         else:
             out.write("(none)\n")
     if not report.tables and report.empty_note:
@@ -275,12 +275,14 @@ def _markdown(report: Report, out: TextIO) -> None:
         out.write(tabulate(cells, headers=headers, tablefmt="github", disable_numparse=True) + "\n")
 
 
-def _aligned(columns: Sequence[str], cells: Sequence[Sequence[str]]) -> list[str]:
-    """Lines of a left-aligned plain table, as tabulate's ``simple`` draws it but ~10x faster on long output
-    (10,000 events) and aligned by display width (wide CJK, zero-width marks) where tabulate counts characters."""
+def _aligned(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Iterator[str]:
+    """Lines of a left-aligned plain table of ``rows`` (cells made visible here), as tabulate's ``simple`` draws
+    it but ~10x faster on long output (10,000 events) and aligned by display width (wide CJK, zero-width
+    marks) where tabulate counts characters. Two passes, nothing kept: widths, then the lines one by one."""
     widths = [_width(c) + 2 for c in columns]
-    for row in cells:
-        for i, cell in enumerate(row):
+    for row in rows:
+        for i, value in enumerate(row):
+            cell = visible(value)
             w = len(cell) if cell.isascii() else _width(cell)
             if w > widths[i]:
                 widths[i] = w
@@ -289,7 +291,10 @@ def _aligned(columns: Sequence[str], cells: Sequence[Sequence[str]]) -> list[str
         padded = [c + " " * (w - (len(c) if c.isascii() else _width(c))) for c, w in zip(row, widths, strict=True)]
         return "  ".join(padded).rstrip() + "\n"
 
-    return [line(columns), "  ".join("-" * w for w in widths) + "\n", *(line(row) for row in cells)]
+    yield line(columns)
+    yield "  ".join("-" * w for w in widths) + "\n"
+    for row in rows:
+        yield line([visible(c) for c in row])
 
 
 def _width(text: str) -> int:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sitlog.render.events import describe
 from sitlog.render.output import UNKNOWN, Format, Report, Table
@@ -333,6 +333,35 @@ def summary_report(summary: dict[str, Any], zone: str, by: str = "day", fmt: For
     if len(days) > 1:
         tables.insert(1, day_bars(days))
     return Report(summary, tables, records=days, machine=machine)
+
+
+def emit_summary(
+    days: Iterable[dict[str, Any]], total: Callable[[], dict[str, Any]], fmt: Format, out: TextIO | None = None
+) -> None:
+    """Write a summary as its periods come (``ops.reports.summary_stream``): json — the text ``emit`` gives
+    for ``{"days": [...], "total": total()}`` — or jsonl, a line per period; nothing is held but a period."""
+    import sys
+
+    from sitlog.render.output import dumps, indented, indented_text
+
+    out = out or sys.stdout
+    write = out.write
+    if fmt is Format.JSONL:
+        for entry in days:
+            write(dumps(entry, indent=None) + "\n")
+        out.flush()
+        return
+    write('{\n  "days": ')
+    opened = False
+    for entry in days:
+        write(("," if opened else "[") + "\n    " + indented_text(entry, 2, 2))
+        opened = True
+    write("\n  ]" if opened else "[]")
+    write(',\n  "total": ')
+    for piece in indented(total(), 2, 1):
+        write(piece)
+    write("\n}\n")
+    out.flush()
 
 
 BAR_WIDTH = 20

@@ -271,6 +271,7 @@ class _Reader:
         self.tz = tz
         self.midnights: dict[str, str] = {}
         self.actors = {a.id: a.name for a in store.actors.by_id().values()}
+        self.places: dict[int, str] = {}  # one string per place name, however many events name it
         self.holders: dict[str, str | None] = {}
         self.windows: dict[tuple[str, str, str | None], tuple[date, date, str | None, bool]] = {}
 
@@ -311,6 +312,7 @@ class _Reader:
         else:
             first, last, end, imprecise = self.window(precision, at_date, at_end)
             at = first.isoformat()
+        place = self.places.setdefault(place_id, place)
         quantity = quantity_from_column
         figures = (
             (quantity(killed), quantity(injured), quantity(captured), quantity(people), quantity(families))
