@@ -1,6 +1,7 @@
 """Run the fault and abuse suite and write docs/reliability.md (issue 15).
 
     .venv/bin/python scripts/reliability.py [--out docs/reliability.md] [-- PYTEST ARGS...]
+    .venv/bin/python scripts/reliability.py --ledger FILE [--status N]  # a run made with SITLOG_RELIABILITY_OUT=FILE
 
 Runs every test marked ``@pytest.mark.reliability`` (slow ones included) with ``SITLOG_RELIABILITY_OUT``
 set: each scenario test records its trials through the ``reliability`` fixture of tests/conftest.py (one
@@ -76,8 +77,10 @@ def render(rows: list[dict[str, object]], status: int, extra: list[str]) -> str:
         "command, output that cannot control a terminal). *Lost* counts acknowledged writes or exported values",
         "that did not come back; the target is zero.",
         "",
-        f"Last run: {when}, commit `{commit.stdout.strip() or '?'}`, pytest exit status {status}"
-        + (f", pytest arguments `{' '.join(extra)}`" if extra else " (the whole marked suite, slow tests included)")
+        f"Last run: {when}, commit `{commit.stdout.strip() or '?'}`, "
+        + (f"pytest exit status {status}" if status >= 0 else "pytest exit status not recorded")
+        + (f", {' '.join(extra)}" if extra and extra[0].startswith("(") else
+           f", pytest arguments `{' '.join(extra)}`" if extra else " (the whole marked suite, slow tests included)")
         + ".",
         "",
         f"**{len(rows)} scenarios, {trials} trials, {passed} passed, {lost} lost.**",
@@ -100,9 +103,16 @@ def render(rows: list[dict[str, object]], status: int, extra: list[str]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "reliability.md")
+    parser.add_argument("--ledger", type=Path, help="render the ledger a test run already wrote (no run)")
+    parser.add_argument("--status", type=int, help="with --ledger: that run's pytest exit status")
     parser.add_argument("pytest_args", nargs="*", help="after --: passed to pytest")
     args = parser.parse_args()
-    status, records = run_suite(args.pytest_args)
+    if args.ledger:
+        status = args.status if args.status is not None else -1
+        records = [json.loads(line) for line in args.ledger.read_text("utf-8").splitlines() if line.strip()]
+        args.pytest_args = ["(ledger of a full test run, `SITLOG_RELIABILITY_OUT=FILE .venv/bin/pytest`)"]
+    else:
+        status, records = run_suite(args.pytest_args)
     if not records:
         print("no ledger records: did any reliability test run?", file=sys.stderr)
         return status or 1

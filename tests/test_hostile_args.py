@@ -123,9 +123,10 @@ def test_every_option_of_every_command_refuses_hostile_values_cleanly(
     cmd: Any,
 ) -> None:
     ledger = reliability("hostile values for every option of every command (swept)")
-    values = ["99999999999999999999", "nan", "10000-01-01", "0000-01-01", "\x1b[2J;\u202e[bold]", UNDECODABLE]
+    # The generated test below draws from many more (NUMBERS, DATES, TEXTS); these four are every option's minimum.
+    values = ["99999999999999999999", "0000-01-01", "\x1b[2J;\u202e[bold]", UNDECODABLE]
     if path in SLOW:
-        values = values[:1] + values[-2:]
+        values = values[:1] + values[-1:]
     failures = []
     for param in value_params(cmd):
         for value in values:

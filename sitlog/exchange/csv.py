@@ -204,7 +204,7 @@ def cell_int(value: str, column: str) -> int | None:
     if number < 0:
         raise RowError(column, f"must not be negative ({number})")
     if number >= 1 << 63:  # no id or count sitlog stores is this large, and SQLite could not hold it
-        raise RowError(column, f"{text} is too large")
+        raise RowError(column, f"{text} is implausibly large")
     return number
 
 
