@@ -79,7 +79,7 @@ def render(rows: list[dict[str, object]], status: int, extra: list[str]) -> str:
         "",
         f"Last run: {when}, commit `{commit.stdout.strip() or '?'}`, "
         + (f"pytest exit status {status}" if status >= 0 else "pytest exit status not recorded")
-        + (f", {' '.join(extra)}" if extra and extra[0].startswith("(") else
+        + (f" {' '.join(extra)}" if extra and extra[0].startswith("(") else
            f", pytest arguments `{' '.join(extra)}`" if extra else " (the whole marked suite, slow tests included)")
         + ".",
         "",
