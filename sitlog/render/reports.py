@@ -342,10 +342,14 @@ def emit_summary(
     for ``{"days": [...], "total": total()}`` — or jsonl, a line per period; nothing is held but a period."""
     import sys
 
+    from sitlog.domain.text import json_safe
     from sitlog.render.output import dumps, indented, indented_text
 
     out = out or sys.stdout
-    write = out.write
+
+    def write(text: str) -> None:  # JSON pieces: control and bidi characters spelled \uXXXX (issue 15)
+        out.write(json_safe(text))
+
     if fmt is Format.JSONL:
         for entry in days:
             write(dumps(entry, indent=None) + "\n")
