@@ -34,6 +34,12 @@ def load(trace_path: str) -> tuple[dict[str, str], list[TraceOp]]:
     """
     src = sqlite3.connect(trace_path)
     meta = {str(k): str(v) for k, v in src.execute("SELECT key, value FROM meta")}
+    called = set()
+    for (sql,) in src.execute("SELECT sql FROM ops WHERE sql IS NOT NULL"):
+        for word in str(sql).replace("(", " ( ").split():
+            if word.startswith("sitlog_") and word[7:].replace("_", "").isalnum():
+                called.add(word)  # a Python function sitlog registered (see _connect)
+    meta["functions"] = " ".join(sorted(called))
     params: dict[int, dict[int, list[tuple[int, str | None, object]]]] = {}
     for op_i, row, pos, name, value in src.execute(
         "SELECT op, row, pos, name, value FROM params ORDER BY op, row, pos"
@@ -93,7 +99,18 @@ def _connect(meta: dict[str, str], arg: str, flag: int, isolation: str, db: str 
         captured = meta.get("db", "")
         target = arg.replace(meta.get("db_quoted", captured), db).replace(captured, db)
     level = None if isolation == "None" else isolation
-    return sqlite3.connect(target, uri=bool(flag), isolation_level=level, check_same_thread=False)
+    conn = sqlite3.connect(target, uri=bool(flag), isolation_level=level, check_same_thread=False)
+    # sitlog registers a few Python functions on its connections (sitlog_time, sitlog_describe, …: text
+    # it formats in Python while SQLite builds the rows). The floor stands in the cheapest function of the
+    # same name — its first argument back — so it runs the same statements without sitlog's formatting:
+    # a lower bound, as a floor should be.
+    for name in meta.get("functions", "").split():
+        conn.create_function(name, -1, _first, deterministic=True)
+    return conn
+
+
+def _first(*args: object) -> object:
+    return args[0] if args else None
 
 
 def replay(
