@@ -272,3 +272,22 @@ def test_dry_run_of_a_jsonl_export_counts_like_the_real_import(sitlog: Callable[
         k: v for k, v in real.items() if k not in ("dry_run", "changeset")
     }
     assert dry["dry_run"] and not real["dry_run"] and real["changeset"]
+
+
+def test_jsonl_actors_the_database_already_has_need_no_actor_record(sitlog: Callable[..., Run], tmp_path: Path) -> None:
+    """A jsonl file naming a bundled actor (SAA) without carrying its actor record still imports; an actor
+    neither the file nor the database knows is a row error naming it."""
+    assert sitlog("log", "strike", "Ariha", "--by", "SAA", "--at", "2024-11-27").exit_code == 0
+    exported = tmp_path / "all.jsonl"
+    assert sitlog("export", "-f", "jsonl", "-o", str(exported)).exit_code == 0
+    lines = [line for line in exported.read_text("utf-8").splitlines() if '"record": "actor"' not in line]
+    bare = tmp_path / "bare.jsonl"
+    bare.write_text("\n".join(lines) + "\n", "utf-8")
+    fresh = tmp_path / "fresh.db"
+    run = sitlog("--db", str(fresh), "import", str(bare))
+    assert run.exit_code == 0, run.output
+    listed = json.loads(sitlog("--db", str(fresh), "events", "--json").stdout)
+    assert [e["actors"] for e in listed] == [["Syrian Arab Army"]]
+    bare.write_text("\n".join(line.replace('"Syrian Arab Army"', '"Liwa Zzyzx"') for line in lines) + "\n", "utf-8")
+    run = sitlog("--db", str(tmp_path / "other.db"), "import", str(bare))
+    assert run.exit_code == 3 and "unknown actor 'Liwa Zzyzx'" in run.stderr

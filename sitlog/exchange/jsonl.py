@@ -272,9 +272,9 @@ class JsonlConverter:
         if known is None:
             if type(name) is not str or not name.strip():
                 raise RowError(key, f"actor names must be text, not {name!r}")
-                known = find_actor(self.store, name)
+            known = find_actor(self.store, name)  # an actor the database already has (the bundled pack…)
             if known is None:
-                raise RowError(key, f"unknown actor {name!r} (not among the file's actor records)")
+                raise RowError(key, f"unknown actor {name!r} (not among the file's actor records or the database's)")
             self.actors[name] = known
         return known
 
