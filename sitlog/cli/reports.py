@@ -341,7 +341,8 @@ def check_cmd(
     color: ColorOpt = None,
     pager: NoPagerOpt = True,
 ) -> None:
-    """Check the database: SQLite integrity, foreign keys, head table, revision chains, control conflicts."""
+    """Check the database: SQLite integrity, foreign keys, head table, revision chains, control conflicts,
+    and the derived current-control table against a recomputation from the revisions."""
     from sitlog.errors import StorageError
     from sitlog.render.output import message
     from sitlog.render.reports import check_report
