@@ -78,10 +78,13 @@ def generate(path: Path, events: int) -> int:
             event_id = ulid(int(at.timestamp() * 1000), n)
             place = 1000 + n % places
             common = {"record": "revision", "id": event_id, "place": f"Tall {village(place - 1000)}", "place_id": place}
-            when = {"at": rfc3339(at), "precision": "exact"} if n % 3 else {"at": at.date().isoformat(),
-                                                                              "precision": "day"}  # fmt: skip
-            a, b = actors[n % len(actors)][0], actors[(n + 1) % len(actors)][0]
             kind = n % 5
+            # Control reports are timed to the second: two day-precision reports of one place disagreeing on
+            # a day are a conflict `sitlog check` reports, not the clean log this file stands for.
+            exact = n % 3 or kind == 0
+            when = {"at": rfc3339(at), "precision": "exact"} if exact else {"at": at.date().isoformat(),
+                                                                            "precision": "day"}  # fmt: skip
+            a, b = actors[n % len(actors)][0], actors[(n + 1) % len(actors)][0]
             if kind == 0:
                 body = {"kind": "control", "actors": [a], "status": "held", "part": None, "against": [b]}
             elif kind == 1:

@@ -82,6 +82,16 @@ def test_same_instant_control_later_recorded_wins_and_check_reports_it(sitlog: S
     assert check.stderr.startswith("Error: check found 1 problem")
 
 
+def test_many_reports_at_one_instant_are_one_short_line_in_check(sitlog: Sitlog, town: None) -> None:
+    """A bulk import can stack dozens of disagreeing reports at one instant: check names a few and counts the rest."""
+    ids = [logged(sitlog, "control", "Bala", *(["--new-place"] if i == 0 else []), "--by", "HTS" if i % 2 else "SAA",
+                  "--at", "2024-11-27T10:00", SITLOG_NOW=f"2024-11-28T13:{i:02d}:00+00:00") for i in range(9)]  # fmt: skip
+    check = sitlog("check")
+    assert check.exit_code == 3
+    [line] = [line for line in check.stdout.splitlines() if "Bala" in line]
+    assert "6 more" in line and sum(event_id in line for event_id in ids) == 4
+
+
 def test_partial_and_contested_show_as_such_in_status_history_and_summary(sitlog: Sitlog, town: None) -> None:
     logged(sitlog, "control", "Anjara", "--by", "SAA", "--status", "partial", "--part", "south", "--against", "HTS",
            "--at", "2024-11-28T10:00")  # fmt: skip

@@ -197,6 +197,9 @@ def check(store: Store) -> list[CheckResult]:
     return results
 
 
+_REPORTS_SHOWN = 4  # control reports named per conflicting instant; the rest are counted
+
+
 def control_conflicts(store: Store) -> list[str]:
     """Places with two control events at one instant that disagree (status shows the later recorded)."""
     actors = store.actors.by_id()
@@ -216,6 +219,8 @@ def control_conflicts(store: Store) -> list[str]:
             ids, _, state = rest.partition(" ")
             holder = ", ".join(actors[i].name for i in json.loads(ids))
             parts.append(f"{event_id} {holder} {state}".strip())
+        if len(parts) > _REPORTS_SHOWN:  # a bulk import can stack dozens at one instant: a line, not a page
+            parts = [*parts[: _REPORTS_SHOWN - 1], f"{len(parts) - _REPORTS_SHOWN + 1} more", parts[-1]]
         found.append(f"{place} at {at_utc}: {' vs '.join(parts)} (status uses the later recorded)")
     return found
 
