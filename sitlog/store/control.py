@@ -169,6 +169,11 @@ TOUCHED_SQL = """
 SELECT DISTINCT o.place_id FROM revisions n INDEXED BY revisions_recorded JOIN revisions o ON o.event_id = n.event_id
 WHERE n.recorded_at > :known AND o.kind = 'control'
 """
+# Places with a control revision recorded by :known that reports a later moment than that.
+AHEAD_SQL = (
+    "SELECT DISTINCT place_id FROM revisions INDEXED BY revisions_ahead WHERE kind = 'control' "
+    "AND at_utc > recorded_at AND recorded_at <= :known AND at_utc > :known"
+)
 # Past this many revisions recorded after the known-at moment, every place is sought instead.
 FEW_LATER_REVISIONS = 2000
 
@@ -385,9 +390,18 @@ def _status_known_at(
 
 
 def _sought_known(store: Store, cutoff: datetime, tz: tzinfo, known: str, ids: Sequence[int]) -> list[StatusEntry]:
-    """Status at the places ``ids`` from the revisions recorded by ``known``: two seeks per place."""
+    """Status at the places ``ids`` from the revisions recorded by ``known``: two seeks per place.
+
+    A revision recorded by then is dated by then, unless it was recorded before what it reports (a few
+    places, found in ``revisions_ahead``): elsewhere the seeks start at the known-at moment, not at the
+    cutoff, and need not pass over everything recorded since.
+    """
     params: dict[str, Any] = {**cutoff_params(cutoff, tz), "known": known}
-    rows = _sought(store, params, tz, ids, True)
+    ahead = {r[0] for r in store.conn.execute(AHEAD_SQL, params)}.intersection(ids)
+    early = {**params, "exact": min(params["exact"], known), "day": min(params["day"], known[:10])}
+    rows = _sought(store, early, tz, [i for i in ids if i not in ahead], True)
+    if ahead:
+        rows += _sought(store, params, tz, sorted(ahead), True)
     return _with_claims(store, _entries(store, rows), rows, cutoff, tz, ids, known)
 
 

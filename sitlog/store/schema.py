@@ -367,6 +367,10 @@ def m010_control_current(db: sqlite_utils.Database) -> None:
         "CREATE INDEX revisions_control_days ON revisions(place_id, at_date, seq, recorded_at, event_id, actor_ids, "
         "against_ids, status, part, precision, at_end, at_utc, kind, claimed, retracted) "
         "WHERE kind = 'control' AND at_date IS NOT NULL",
+        # Control revisions recorded before the moment they report (rare): as known at T, every other known
+        # revision is dated by T, so the known-at seeks start at T instead of at the cutoff.
+        "CREATE INDEX revisions_ahead ON revisions(recorded_at, at_utc, place_id) "
+        "WHERE kind = 'control' AND at_utc > recorded_at",
         "CREATE INDEX revisions_claims ON revisions(place_id, at_utc, seq, recorded_at, event_id, at_date, kind, "
         "claimed, retracted) WHERE kind = 'control' AND claimed = 1",
         """CREATE TABLE control_current (
@@ -433,7 +437,8 @@ def m010_control_current(db: sqlite_utils.Database) -> None:
     if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
         analysed = ("events_time", "events_claims", "events_control", "events_control_days", "revisions_at",
                     "revisions_later", "revisions_place", "revisions_date", "revisions_window", "revisions_control",
-                    "revisions_control_days", "revisions_claims", "control_current_x", "control_current_w")  # fmt: skip
+                    "revisions_control_days", "revisions_claims", "revisions_ahead", "control_current_x",
+                    "control_current_w")  # fmt: skip
         for index in analysed:
             db.execute(f"ANALYZE {index}")
 
