@@ -198,9 +198,15 @@ def test_status_reads_the_table_in_order_and_seeks_in_covering_indexes(busy: Sto
     params = {**control.cutoff_params(NOW, UTC), "places": "[1]", "ids": "[1]", "known": "2024-12-01T00:00:00Z"}
     current = _plan(busy, control.CURRENT_SQL.format(where=""), params)
     assert current.startswith("SCAN c") and "TEMP B-TREE" not in current, current
+    for windowed, suffix in ((False, " "), (True, "_days")):
+        as_now, as_known = (_plan(busy, control.latest_sql(windowed, known), params) for known in (False, True))
+        assert f"COVERING INDEX events_control{suffix}" in as_now and "revisions_later" not in as_now, as_now
+        assert f"COVERING INDEX revisions_control{suffix}" in as_now, as_now
+        assert as_known.count(f"COVERING INDEX revisions_control{suffix}") == 2, as_known
+        assert "revisions_later" in as_known, as_known
     for known in (False, True):
-        assert "COVERING INDEX revisions_control " in _plan(busy, control.latest_sql(False, known), params)
-        assert "COVERING INDEX revisions_control_days" in _plan(busy, control.latest_sql(True, known), params)
+        sought = _plan(busy, control.sought_sql(known), params)
+        assert "TEMP B-TREE" not in sought and "SCAN x" not in sought and "SCAN w" not in sought, sought
     assert "COVERING INDEX events_claims" in _plan(busy, control.CLAIMED_PLACES_SQL, params)
     assert "INDEX events_claims" in _plan(busy, control.CLAIMS_SQL, params)
     assert "INDEX revisions_claims" in _plan(busy, control.CLAIMS_KNOWN_SQL, params)

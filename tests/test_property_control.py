@@ -263,7 +263,8 @@ def test_derived_control_equals_its_recomputation_after_any_writes(template: Pat
             events: list[str] = []
             moments: list[datetime] = []
             for step, op in enumerate(ops):
-                now = START + timedelta(days=10, minutes=10 * step)
+                # Recorded from day 2 on: events dated later were recorded before they happened (``ahead``).
+                now = START + timedelta(days=2, minutes=10 * step)
                 try:
                     apply(store, op, events, now)
                 except SitlogError:

@@ -6,7 +6,8 @@ local midnight), so both are read and Python picks, as ``domain.report.status_fr
 
 - ``status --at T`` (and ``now``): one scan of ``control_current``. A candidate not yet begun at T
   (later than the cutoff) is replaced by one seek for that place and that kind of time in the covering
-  indexes ``revisions_control`` / ``revisions_control_days``: the latest head revision begun by then.
+  head-table indexes ``events_control`` / ``events_control_days``, its columns read from
+  ``revisions_control`` / ``revisions_control_days``.
 - ``status --known-at K``: each event as its latest revision recorded by K. When few revisions were
   recorded after K, the places they touch are sought again and every other place is answered as now
   ("heads plus the revisions recorded after K"); otherwise every place is sought with the known-at
@@ -41,39 +42,45 @@ _SHOWN = "{x}.event_id, {x}.actor_ids, {x}.against_ids, {x}.status, {x}.part"
 _TIME = "{x}.precision, {x}.at_date, {x}.at_end"
 
 _ASSESSED = "{x}.kind = 'control' AND {x}.claimed = 0 AND {x}.retracted = 0"
-# The latest head revision (or, with {known}, the latest revision recorded by then) of an assessed control
-# event at each place asked (:places, a JSON list) begun by the cutoff: one seek in the covering index,
-# walking back past revisions that were not the head, then the row itself from the same index.
-_LATEST = """
-SELECT p.id, p.name, p.admin1, {windowed}, x.{key}, x.seq, {shown}, x.at_utc, {time}
-FROM json_each(:places) w JOIN places p ON p.id = w.value
-JOIN revisions x INDEXED BY {index} ON (x.place_id, x.{key}, x.seq) = (
-  SELECT y.place_id, y.{key}, y.seq FROM revisions y INDEXED BY {index}
-  WHERE y.place_id = w.value AND {assessed_y} AND y.at_date {is_null} AND y.{key} <= :{bound} {known_y}
-    AND NOT EXISTS ({later})
-  ORDER BY y.{key} DESC, y.seq DESC LIMIT 1)
-WHERE {assessed_x} AND x.at_date {is_null}
-"""
+
+
+def _latest(windowed: bool, known: bool, place: str) -> str:
+    """A subquery: (place id, order key, seq) of the latest assessed control event at ``place`` begun by the
+    cutoff, by exact instant or by date window: one walk back in a covering index.
+
+    As now it walks the head table (``events_control``/``events_control_days``); as known at :known it
+    walks the revisions (``revisions_control``/``_days``), passing over those recorded later and those a
+    revision recorded by then replaced.
+    """
+    key, bound, is_null = ("at_date", "day", "IS NOT NULL") if windowed else ("at_utc", "exact", "IS NULL")
+    if not known:
+        index = "events_control_days" if windowed else "events_control"
+        return (f"SELECT e.place_id, e.{key}, e.seq FROM events e INDEXED BY {index} WHERE e.place_id = {place} "
+                f"AND {_ASSESSED.format(x='e')} AND e.at_date {is_null} AND e.{key} <= :{bound} "
+                f"ORDER BY e.{key} DESC, e.seq DESC LIMIT 1")  # fmt: skip
+    index = "revisions_control_days" if windowed else "revisions_control"
+    later = LATER_KNOWN.format(r="y").replace("?", ":known")
+    return (f"SELECT y.place_id, y.{key}, y.seq FROM revisions y INDEXED BY {index} WHERE y.place_id = {place} "
+            f"AND {_ASSESSED.format(x='y')} AND y.at_date {is_null} AND y.{key} <= :{bound} "
+            f"AND y.recorded_at <= :known AND NOT EXISTS ({later}) "
+            f"ORDER BY y.{key} DESC, y.seq DESC LIMIT 1")  # fmt: skip
+
+
+def _revision(x: str, windowed: bool, latest: str) -> str:
+    """Join condition: ``x`` is the revision ``latest`` names, read from the covering control index."""
+    key, is_null, index = ("at_date", "IS NOT NULL", "revisions_control_days") if windowed else (
+        "at_utc", "IS NULL", "revisions_control")  # fmt: skip
+    return (f"revisions {x} INDEXED BY {index} ON {x}.kind = 'control' AND {x}.at_date {is_null} "
+            f"AND ({x}.place_id, {x}.{key}, {x}.seq) = ({latest})")  # fmt: skip
 
 
 def latest_sql(windowed: bool, known: bool) -> str:
-    """The per-place seek for one kind of time (exact instants, or date windows), as now or as known at :known."""
-    later = LATER_KNOWN.format(r="y").replace("?", ":known")
-    if not known:
-        later = later.replace(" AND z.recorded_at <= :known", "")
-    return _LATEST.format(
-        windowed=int(windowed),
-        key="at_date" if windowed else "at_utc",
-        index="revisions_control_days" if windowed else "revisions_control",
-        is_null="IS NOT NULL" if windowed else "IS NULL",
-        bound="day" if windowed else "exact",
-        known_y="AND y.recorded_at <= :known" if known else "",
-        later=later,
-        shown=_SHOWN.format(x="x"),
-        time=_TIME.format(x="x"),
-        assessed_x=_ASSESSED.format(x="x"),
-        assessed_y=_ASSESSED.format(x="y"),
-    )
+    """Candidate rows of one kind of time for the places asked (:places, a JSON list): place id, name,
+    admin1, windowed, order key, seq, then what status shows; as now, or as known at :known."""
+    key = "at_date" if windowed else "at_utc"
+    return (f"SELECT p.id, p.name, p.admin1, {int(windowed)}, x.{key}, x.seq, {_SHOWN.format(x='x')}, x.at_utc, "
+            f"{_TIME.format(x='x')} FROM json_each(:places) j JOIN places p ON p.id = j.value "
+            f"JOIN {_revision('x', windowed, _latest(windowed, known, 'j.value'))}")  # fmt: skip
 
 
 # Deciding in SQL which of a place's two candidates wins, so that one row per place comes back. Ordered by
@@ -106,36 +113,22 @@ _BOTH = """
 SELECT p.id, p.name, p.admin1,
   x.seq IS NULL OR w.seq IS NULL OR abs(julianday(x.at_utc) - julianday(w.at_utc)) > 0.6, {columns}
 FROM json_each(:places) j JOIN places p ON p.id = j.value
-{exact}
-{window}
+LEFT JOIN {exact}
+LEFT JOIN {window}
 WHERE x.seq IS NOT NULL OR w.seq IS NOT NULL
 """
-_SEEK = """LEFT JOIN revisions {x} INDEXED BY {index} ON {assessed_x} AND {x}.at_date {is_null}
-  AND ({x}.place_id, {x}.{key}, {x}.seq) = (
-    SELECT y.place_id, y.{key}, y.seq FROM revisions y INDEXED BY {index}
-    WHERE y.place_id = j.value AND {assessed_y} AND y.at_date {is_null} AND y.{key} <= :{bound} {known_y}
-      AND NOT EXISTS ({later})
-    ORDER BY y.{key} DESC, y.seq DESC LIMIT 1)"""
 
 
 def sought_sql(known: bool) -> str:
     """Both seeks for the places asked (:places), decided in SQL like ``CURRENT_SQL``: decided rows."""
-    later = LATER_KNOWN.format(r="y").replace("?", ":known")
-    if not known:
-        later = later.replace(" AND z.recorded_at <= :known", "")
-    common = dict(later=later, known_y="AND y.recorded_at <= :known" if known else "",
-                  assessed_y=_ASSESSED.format(x="y"))  # fmt: skip
-    exact = _SEEK.format(x="x", index="revisions_control", is_null="IS NULL", key="at_utc", bound="exact",
-                         assessed_x=_ASSESSED.format(x="x"), **common)  # fmt: skip
-    window = _SEEK.format(x="w", index="revisions_control_days", is_null="IS NOT NULL", key="at_date", bound="day",
-                          assessed_x=_ASSESSED.format(x="w"), **common)  # fmt: skip
     pick = "(w.seq IS NULL OR x.at_utc > w.at_utc)"
     columns = ", ".join(
         f"CASE WHEN {pick} THEN x.{name} ELSE w.{name} END"
         for name in ("seq", "event_id", "actor_ids", "against_ids", "status", "part", "at_utc", "precision",
                      "at_date", "at_end")
     )  # fmt: skip
-    return _BOTH.format(columns=columns, exact=exact, window=window)
+    return _BOTH.format(columns=columns, exact=_revision("x", False, _latest(False, known, "j.value")),
+                        window=_revision("w", True, _latest(True, known, "j.value")))  # fmt: skip
 
 
 # Claimed control known by the cutoff at the places asked ({place_id: at_utc of the assessment, or null}),
@@ -176,6 +169,11 @@ TOUCHED_SQL = """
 SELECT DISTINCT o.place_id FROM revisions n INDEXED BY revisions_recorded JOIN revisions o ON o.event_id = n.event_id
 WHERE n.recorded_at > :known AND o.kind = 'control'
 """
+# Places with a control revision recorded by :known that reports a later moment than that.
+AHEAD_SQL = (
+    "SELECT DISTINCT place_id FROM revisions INDEXED BY revisions_ahead WHERE kind = 'control' "
+    "AND at_utc > recorded_at AND recorded_at <= :known AND at_utc > :known"
+)
 # Past this many revisions recorded after the known-at moment, every place is sought instead.
 FEW_LATER_REVISIONS = 2000
 
@@ -392,9 +390,18 @@ def _status_known_at(
 
 
 def _sought_known(store: Store, cutoff: datetime, tz: tzinfo, known: str, ids: Sequence[int]) -> list[StatusEntry]:
-    """Status at the places ``ids`` from the revisions recorded by ``known``: two seeks per place."""
+    """Status at the places ``ids`` from the revisions recorded by ``known``: two seeks per place.
+
+    A revision recorded by then is dated by then, unless it was recorded before what it reports (a few
+    places, found in ``revisions_ahead``): elsewhere the seeks start at the known-at moment, not at the
+    cutoff, and need not pass over everything recorded since.
+    """
     params: dict[str, Any] = {**cutoff_params(cutoff, tz), "known": known}
-    rows = _sought(store, params, tz, ids, True)
+    ahead = {r[0] for r in store.conn.execute(AHEAD_SQL, params)}.intersection(ids)
+    early = {**params, "exact": min(params["exact"], known), "day": min(params["day"], known[:10])}
+    rows = _sought(store, early, tz, [i for i in ids if i not in ahead], True)
+    if ahead:
+        rows += _sought(store, params, tz, sorted(ahead), True)
     return _with_claims(store, _entries(store, rows), rows, cutoff, tz, ids, known)
 
 

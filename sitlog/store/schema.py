@@ -353,14 +353,25 @@ def m010_control_current(db: sqlite_utils.Database) -> None:
         "THEN at_end WHEN precision = 'week' THEN date(at_date, '+6 days') WHEN precision = 'month' "
         "THEN date(at_date, 'start of month', '+1 month', '-1 day') WHEN precision = 'year' "
         "THEN date(at_date, 'start of year', '+1 year', '-1 day') END), at_date) WHERE at_date IS NOT NULL",
-        # Assessed control revisions by place and time with what status shows: the per-place seeks of
-        # status --at T and --known-at T read no table rows.
+        # The per-place seeks of status --at T and --known-at T read no table rows: the head table's
+        # assessed control indexes become covering, and control revisions by place and time carry what
+        # status shows (all of them, whatever the head table says of claims and retractions).
+        "DROP INDEX events_control",
+        "CREATE INDEX events_control ON events(place_id, at_utc, seq, kind, retracted, claimed, at_date) "
+        "WHERE kind = 'control' AND retracted = 0 AND claimed = 0 AND at_date IS NULL",
+        "DROP INDEX events_control_days",
+        "CREATE INDEX events_control_days ON events(place_id, at_date, seq, kind, retracted, claimed) "
+        "WHERE kind = 'control' AND retracted = 0 AND claimed = 0 AND at_date IS NOT NULL",
         "CREATE INDEX revisions_control ON revisions(place_id, at_utc, seq, recorded_at, event_id, actor_ids, "
         "against_ids, status, part, precision, at_end, at_date, kind, claimed, retracted) "
-        "WHERE kind = 'control' AND claimed = 0 AND retracted = 0 AND at_date IS NULL",
+        "WHERE kind = 'control' AND at_date IS NULL",
         "CREATE INDEX revisions_control_days ON revisions(place_id, at_date, seq, recorded_at, event_id, actor_ids, "
         "against_ids, status, part, precision, at_end, at_utc, kind, claimed, retracted) "
-        "WHERE kind = 'control' AND claimed = 0 AND retracted = 0 AND at_date IS NOT NULL",
+        "WHERE kind = 'control' AND at_date IS NOT NULL",
+        # Control revisions recorded before the moment they report (rare): as known at T, every other known
+        # revision is dated by T, so the known-at seeks start at T instead of at the cutoff.
+        "CREATE INDEX revisions_ahead ON revisions(recorded_at, at_utc, place_id) "
+        "WHERE kind = 'control' AND at_utc > recorded_at",
         "CREATE INDEX revisions_claims ON revisions(place_id, at_utc, seq, recorded_at, event_id, at_date, kind, "
         "claimed, retracted) WHERE kind = 'control' AND claimed = 1",
         """CREATE TABLE control_current (
@@ -425,9 +436,11 @@ def m010_control_current(db: sqlite_utils.Database) -> None:
     # A database analysed before gets statistics for the new indexes too: with statistics for the old
     # ones only, the planner would take an unmeasured index for a cheap one.
     if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
-        for index in ("events_time", "events_claims", "revisions_at", "revisions_later", "revisions_place",
-                      "revisions_date", "revisions_window", "revisions_control", "revisions_control_days",
-                      "revisions_claims", "control_current_x", "control_current_w"):  # fmt: skip
+        analysed = ("events_time", "events_claims", "events_control", "events_control_days", "revisions_at",
+                    "revisions_later", "revisions_place", "revisions_date", "revisions_window", "revisions_control",
+                    "revisions_control_days", "revisions_claims", "revisions_ahead", "control_current_x",
+                    "control_current_w")  # fmt: skip
+        for index in analysed:
             db.execute(f"ANALYZE {index}")
 
 
