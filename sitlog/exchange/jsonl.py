@@ -94,7 +94,8 @@ def write_jsonl(store: Store, req: ExportRequest, out: TextIO) -> int:
     count = 0
     write = utf8_writer(out)
     for batch in revision_lines(store, req.flt):
-        write(b"\n".join(batch) + b"\n")
+        write(b"\n".join(batch))
+        write(b"\n")
         count += len(batch)
     return count
 

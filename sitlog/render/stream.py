@@ -95,7 +95,8 @@ def emit_json(batches: Iterable[Sequence[bytes]], fmt: Format, out: TextIO | Non
     if fmt is Format.JSONL:
         for batch in batches:
             if batch:
-                write(b"\n".join(batch) + b"\n")
+                write(b"\n".join(batch))
+                write(b"\n")
     else:
         opened = False
         for batch in batches:
