@@ -67,3 +67,18 @@ def test_an_import_into_a_log_with_events_leaves_its_indexes(
     ok(sitlog("export", "-o", str(exported)))
     assert "0 added" in ok(sitlog("import", str(exported))).stderr
     assert schema(db) == before
+
+
+def test_a_window_date_must_be_written_yyyy_mm_dd(sitlog: Callable[..., Run], tmp_path: Path) -> None:
+    """``2024-W48-3`` parses as a date in Python but would sit in the store as text no SQL compares right."""
+    log_scenario(sitlog)
+    exported = tmp_path / "all.jsonl"
+    ok(sitlog("export", "-o", str(exported)))
+    lines = exported.read_text("utf-8").splitlines()
+    window = next(i for i, line in enumerate(lines) if '"precision": "week"' in line)
+    day = lines[window].split('"at": "', 1)[1][:10]
+    lines[window] = lines[window].replace(f'"at": "{day}"', '"at": "2024-W48-1"')
+    odd = tmp_path / "odd.jsonl"
+    odd.write_text("\n".join(lines) + "\n", "utf-8")
+    run = sitlog("import", str(odd), "--dry-run")
+    assert run.exit_code == 3 and "must be a date YYYY-MM-DD" in run.stderr and f"line {window + 1}" in run.stderr

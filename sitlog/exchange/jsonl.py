@@ -100,7 +100,8 @@ def write_jsonl(store: Store, req: ExportRequest, out: TextIO) -> int:
     count = 0
     write = utf8_writer(out)
     for batch in revision_lines(store, req.flt):
-        write(json_safe_bytes(b"\n".join(batch)) + b"\n")
+        write(json_safe_bytes(b"\n".join(batch)))
+        write(b"\n")
         count += len(batch)
     return count
 
@@ -191,8 +192,12 @@ def instant_key(text: Any, key: str) -> str:
     return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}").fullmatch
+
+
 def _day(value: Any, key: str) -> str:
-    if type(value) is not str or len(value) != 10:
+    """A calendar date exactly as YYYY-MM-DD (``2024-W48-3`` is a date to Python, not to the store's SQL)."""
+    if type(value) is not str or not _ISO_DAY(value):
         raise RowError(key, f"must be a date YYYY-MM-DD, not {value!r}")
     try:
         date.fromisoformat(value)

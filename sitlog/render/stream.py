@@ -96,7 +96,8 @@ def emit_json(batches: Iterable[Sequence[bytes]], fmt: Format, out: TextIO | Non
     if fmt is Format.JSONL:
         for batch in batches:
             if batch:
-                write(json_safe_bytes(b"\n".join(batch)) + b"\n")
+                write(json_safe_bytes(b"\n".join(batch)))
+                write(b"\n")
     else:
         opened = False
         for batch in batches:

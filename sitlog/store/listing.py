@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 # What a row says, for ``describe``: the columns it reads, by kind, as one JSON array (a key to describe
 # once). Actors' events repeat a few contents; figures are all different, so casualties and displacement
-# are described in SQL instead (``FIGURES_SQL``, checked against ``describe`` by tests/test_listing.py).
+# are described in SQL instead (``WHAT_SQL``, checked against ``describe`` by tests/test_listing.py).
 _CONTENT = {
     "control": "r.actor_ids, r.against_ids, r.status, r.part, r.from_actor_id, r.baseline",
     "clash": "r.actor_ids, r.outcome",

@@ -2,8 +2,8 @@
 
 A two-year summary of a million events used to build every ``Event`` (minutes, gigabytes). Most events
 only add to counts, figures and the day's places: assessed, one day, no named person, neither control
-nor an advance (``PLAIN``). ``plain_days`` adds those up per report-zone day in SQL; ``summary_items``
-reads every other event overlapping the days — control, advances, claims, persons, windows — as
+nor an advance (``PLAIN``). ``summary_facts`` adds those up per report-zone day in SQL and reads every
+other event overlapping the days — control, advances, claims, persons, windows — as a
 ``domain.summary.Item`` in report order, one at a time. ``domain.summary.summarize`` turns both into the
 same answer ``domain.summary.summary`` gives for all the events (tests/test_summary_sql.py checks so).
 """
@@ -265,7 +265,7 @@ def _days(first: date, last: date) -> Iterable[date]:
 
 
 class _Reader:
-    """Rows of ``summary_items`` to ``Item`` objects; actor lists and windows repeat, so each is read once."""
+    """Item rows of ``summary_facts`` to ``Item`` objects; actor lists and windows repeat, so each is read once."""
 
     def __init__(self, store: Store, tz: tzinfo) -> None:
         self.tz = tz
