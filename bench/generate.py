@@ -4,7 +4,9 @@
 
 The file gets the real schema (``Store`` migrates it), then every row goes in with ``executemany``
 inside one transaction: places and their names, actors, one change set, the append-only
-``revisions`` (about 5 % of events amended once, 1 % retracted) and the ``events`` head table.
+``revisions`` (about 5 % of events amended once, 1 % retracted, 8 % claims) and the ``events`` head
+table with every column the store derives (claimed, at_last), so that ``sitlog check`` passes on it and
+the ``control_current`` triggers see claims as claims.
 Rows are generated in time order and the secondary indexes are rebuilt after the load, as the
 bulk-load notes in STYLE.md advise. Deterministic for a given seed.
 """
@@ -24,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sitlog.domain import gazetteer  # noqa: E402
 from sitlog.domain.model import utc_key  # noqa: E402
 from sitlog.store import Store  # noqa: E402
+from sitlog.store.codecs import window_last  # noqa: E402
 
 START = date(2023, 1, 1)
 GOVERNORATES = ["Aleppo", "Idleb", "Hama", "Homs", "Lattakia", "Tartous", "Damascus", "Rural Damascus",
@@ -134,6 +137,7 @@ def generate(path: Path, n_events: int, n_places: int, n_days: int, seed: int) -
         base = datetime(START.year, START.month, START.day, tzinfo=timezone.utc)
         offsets = sorted(rng.randrange(span) for _ in range(n_events))
         holders: dict[int, int] = {}
+        instants: dict[tuple[int, str], tuple[list[int], list[int], str | None, str | None]] = {}
         revisions: list[tuple[object, ...]] = []
         heads: list[tuple[object, ...]] = []
         seq = 0
@@ -156,7 +160,11 @@ def generate(path: Path, n_events: int, n_places: int, n_days: int, seed: int) -
             actors: list[int] = []
             against: list[int] = []
             status = part = outcome = killed = injured = captured = side = means = people = families = None
-            if kind == "control":
+            if kind == "control" and (place, utc_key(at)) in instants:
+                # A second report of one place at one instant (two reports dated the same day) agrees with the
+                # first: disagreeing ones are a conflict `sitlog check` reports, which a clean log does not have.
+                actors, against, status, part = instants[place, utc_key(at)]
+            elif kind == "control":
                 # A holder persists more often than not; contested and partial now and then.
                 holder = holders.get(place, actor_ids[0])
                 if rng.random() < 0.4:
@@ -169,6 +177,7 @@ def generate(path: Path, n_events: int, n_places: int, n_days: int, seed: int) -
                     against = [rng.choice([a for a in actor_ids if a != holder])]
                 if status == "partial":
                     part = rng.choice(["north", "south", "east", "west"])
+                instants[place, utc_key(at)] = (actors, against, status, part)
             elif kind == "clash":
                 actors = rng.sample(actor_ids, 2)
                 outcome = rng.choice([None, "repelled", "ongoing"])
@@ -203,12 +212,14 @@ def generate(path: Path, n_events: int, n_places: int, n_days: int, seed: int) -
                 reason = "bench retraction" if retracted else "bench amendment"
                 revisions.append((seq, event_id, 2, *amended, retracted, reason, None, "BENCH"))
                 head_seq = seq
-            heads.append((event_id, head_seq, kind, place, utc_key(at), at_date, retracted))
+            at_last = None if at_date is None else window_last(precision, at_date, at_end)
+            heads.append((event_id, head_seq, kind, place, utc_key(at), at_date, retracted, claimed, at_last))
         t_rows = time.perf_counter()
         conn.executemany(REVISION_SQL, revisions)
         conn.executemany(
-            "INSERT INTO events (event_id, seq, kind, place_id, at_utc, at_date, retracted) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            # n_sources keeps its default (1): every revision names its one report (sources '[]').
+            "INSERT INTO events (event_id, seq, kind, place_id, at_utc, at_date, retracted, claimed, at_last) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             heads,
         )
         t_insert = time.perf_counter()
