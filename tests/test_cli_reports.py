@@ -84,8 +84,11 @@ def test_same_instant_control_later_recorded_wins_and_check_reports_it(sitlog: S
 
 def test_many_reports_at_one_instant_are_one_short_line_in_check(sitlog: Sitlog, town: None) -> None:
     """A bulk import can stack dozens of disagreeing reports at one instant: check names a few and counts the rest."""
-    ids = [logged(sitlog, "control", "Bala", *(["--new-place"] if i == 0 else []), "--by", "HTS" if i % 2 else "SAA",
-                  "--at", "2024-11-27T10:00", SITLOG_NOW=f"2024-11-28T13:{i:02d}:00+00:00") for i in range(9)]  # fmt: skip
+    ids = []
+    for i in range(9):
+        new_place = ["--new-place"] if i == 0 else []
+        ids.append(logged(sitlog, "control", "Bala", *new_place, "--by", "HTS" if i % 2 else "SAA",
+                          "--at", "2024-11-27T10:00", SITLOG_NOW=f"2024-11-28T13:{i:02d}:00+00:00"))  # fmt: skip
     check = sitlog("check")
     assert check.exit_code == 3
     [line] = [line for line in check.stdout.splitlines() if "Bala" in line]
