@@ -1,8 +1,8 @@
 """The house rules of docs/architecture.md, checked on the source.
 
-Layers, highest first: ``cli`` → ``exchange``, ``ops`` → ``store``, ``render`` → ``domain`` → ``errors``.
+Layers, highest first: ``cli`` → ``exchange``, ``ops``, ``web`` → ``store``, ``render`` → ``domain`` → ``errors``.
 A module may import its own layer and any layer ranked below it, never one above it or a sibling
-of equal rank (``store`` and ``render`` never meet; neither do ``ops`` and ``exchange``). Each
+of equal rank (``store`` and ``render`` never meet; neither do ``ops``, ``exchange`` and ``web``). Each
 library stays in the layer that owns it, no module imports itself back through a circle, and no
 module grows past 500 lines. Imports inside functions and ``TYPE_CHECKING`` blocks count too: a lazy
 upward import is still an upward tie.
@@ -19,7 +19,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "sitlog"
 MODULES = sorted(PACKAGE.rglob("*.py"))
 
-RANK = {"errors": 0, "domain": 1, "store": 2, "render": 2, "ops": 3, "exchange": 3, "cli": 4, "entry": 5}
+RANK = {"errors": 0, "domain": 1, "store": 2, "render": 2, "ops": 3, "exchange": 3, "web": 3, "cli": 4, "entry": 5}
 # library → the layers allowed to import it
 OWNERS = {
     "rich": {"render"},
@@ -28,6 +28,8 @@ OWNERS = {
     "sqlite3": {"store"},
     "sqlite_utils": {"store"},
     "typer": {"cli"},
+    "datasette": {"web"},  # the optional extra sitlog[web]
+    "uvicorn": {"web"},
     "click": set(),  # typer bundles its own click; importing click's exceptions does not work
 }
 MAX_LINES = 500
@@ -141,3 +143,4 @@ def test_the_rules_catch_upward_and_sideways_imports() -> None:
         "sitlog.exchange.base",
     ]
     assert upward("sitlog.cli.root", {"sitlog.ops.session", "sitlog.render", "sitlog.store"}) == []
+    assert upward("sitlog.web.server", {"sitlog.ops.session", "sitlog.store.opening"}) == ["sitlog.ops.session"]

@@ -383,6 +383,7 @@ COMMAND_MODULES = {
     "import": "exchange", "status": "reports", "history": "reports", "summary": "reports", "diff": "reports",
     "demo": "reports", "check": "reports", "backup": "reports", "migrate": "reports", "when": "when",
     "log": "root", "chart": "charts", "session": "config", "places": "gazetteer", "actors": "gazetteer",
+    "serve": "web",
 }  # fmt: skip
 
 

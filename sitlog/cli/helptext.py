@@ -16,7 +16,7 @@ PANEL_OF = {
     "log": "Record", "session": "Record", "places": "Record", "actors": "Record",
     "amend": "Correct", "corroborate": "Correct", "retract": "Correct", "undo": "Correct", "show": "Correct",
     "events": "Report", "status": "Report", "history": "Report", "summary": "Report", "diff": "Report",
-    "chart": "Report",
+    "chart": "Report", "serve": "Report",
     "export": "Exchange", "import": "Exchange",
     "config": "Admin", "when": "Admin", "demo": "Admin", "check": "Admin", "backup": "Admin",
     "migrate": "Admin",
@@ -68,6 +68,7 @@ EXAMPLES = {
     "check": "sitlog check",
     "backup": "sitlog backup ~/ops/aleppo-backup.db",
     "migrate": "sitlog migrate",
+    "serve": "sitlog serve --port 8001",
 }
 
 # Option (or argument) name → metavar: what the value is, in the words of SPEC.md.

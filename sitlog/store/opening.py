@@ -236,6 +236,23 @@ def connect_read(path: Path, busy_timeout: float) -> sqlite3.Connection:
     return conn
 
 
+def connect_immutable(path: Path) -> sqlite3.Connection:
+    """A reading connection for the web view (``sitlog serve``): ``immutable=1``, ``query_only``.
+
+    SQLite then takes no locks and opens no -wal or -shm file, so serving cannot write anything beside
+    the database, even in a folder one may write; the price is that it reads the file as it is, without
+    what a -wal file holds, and must not be changed meanwhile (``sitlog serve`` refuses a file with
+    pending -wal content). Raises ``StorageError`` as ``storage_error`` does."""
+    try:
+        conn = sqlite3.connect(
+            file_uri(path, mode="ro", immutable="1"), uri=True, isolation_level=None, check_same_thread=False
+        )
+        conn.execute("PRAGMA query_only=ON")
+    except sqlite3.Error as exc:
+        raise storage_error(exc, path) from None
+    return conn
+
+
 def _can_write(path: Path) -> bool:
     return not _read_only_fs(path) and os.access(path, os.R_OK | os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
 
