@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import errno
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,27 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+Asgi = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def read_only(app: Asgi) -> Asgi:
+    """``app`` answering any request that is not a read (POST, PUT, DELETE…) with 405 before Datasette sees it:
+    the view has no form, login or API that writes (Datasette 0.65 answers some such paths with a 500)."""
+
+    async def guarded(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] not in _READS:
+            body = b"405 Method Not Allowed: the sitlog web view is read-only\n"
+            headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"allow", b"GET, HEAD, OPTIONS"),
+                       (b"content-length", str(len(body)).encode())]  # fmt: skip
+            await send({"type": "http.response.start", "status": 405, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await app(scope, receive, send)
+
+    return guarded
+
+
 def url(host: str, port: int, base_url: str = "/") -> str:
     """Where a browser on this machine finds the view (an IPv6 host in brackets)."""
     shown = f"[{host}]" if ":" in host else host
@@ -59,10 +80,11 @@ def url(host: str, port: int, base_url: str = "/") -> str:
 
 def require_web() -> None:
     """Raise ``UsageError`` (exit 2, as ``sitlog chart`` without matplotlib) unless the ``web`` extra is here."""
-    from importlib.util import find_spec
-
-    if find_spec("datasette") is None or find_spec("uvicorn") is None:
-        raise UsageError(f"`sitlog serve` needs Datasette, an optional extra: {INSTALL}")
+    try:
+        import datasette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        raise UsageError(f"`sitlog serve` needs Datasette, an optional extra: {INSTALL}") from None
 
 
 def serve(path: Path, host: str, port: int, base_url: str, notify: Callable[[str], None]) -> None:
@@ -99,7 +121,7 @@ def serve(path: Path, host: str, port: int, base_url: str, notify: Callable[[str
         ds = Datasette(metadata=metadata(), settings=settings(base_url))
         ds.remove_database("_memory")  # added when no file is given; not ours to show
         ds.add_database(ImmutableDatabase(ds, str(path), is_mutable=False), name=DATABASE)
-        config = uvicorn.Config(ds.app(), log_level="warning", access_log=False, lifespan="on")
+        config = uvicorn.Config(read_only(ds.app()), log_level="warning", access_log=False, lifespan="on")
         notify(f"serving {path} read-only at {url(host, sock.getsockname()[1], base_url)} (Ctrl-C stops)")
         uvicorn.Server(config).run(sockets=[sock])
     finally:
