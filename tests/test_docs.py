@@ -66,3 +66,11 @@ def test_the_demo_table_traces_every_scenario_event() -> None:
     events = {json.loads(line)["event"]["id"] for line in scenario.splitlines() if '"event"' in line}
     table = set(re.findall(r"`([0-9A-HJKMNP-TV-Z]{26})`", (DOCS / "demo.md").read_text(encoding="utf-8")))
     assert events and table == events
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    """CI (``.ci/run``) runs exactly the README's test command: the one a reader copies is the one enforced."""
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    command = next(line for line in readme.splitlines() if line.rstrip().endswith(".venv/bin/pytest"))
+    ci = (DOCS.parent / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert command in ci and "chromium" in command
