@@ -165,3 +165,20 @@ def scaling_table(results: dict[int, dict[str, Measured]]) -> list[str]:
         kind = "fixed size" if row.fixed else "grows with the log"
         lines.append(f"| {row.what} | {kind} | {' | '.join(cells)} | {'—' if g is None else times(g)} |")
     return lines
+
+
+def missed_section(results: dict[int, dict[str, Measured]]) -> list[str]:
+    """For every row whose target is missed at the largest size: the measured figure, why, and what meeting
+    it would take (``Row.why_not``). Empty when every target is met."""
+    sizes = sorted(results)
+    lines = []
+    for row in ROWS:
+        by_size = {size: results[size][row.key] for size in sizes if row.key in results[size]}
+        if sizes[-1] not in by_size:
+            continue
+        verdict = met(row, by_size)
+        if verdict == "yes":
+            continue
+        why = row.why_not or "not explained yet: profile it (`python -X importtime`, cProfile) before claiming a cause."
+        lines.append(f"- **{row.what}** ({verdict.removeprefix('**no**: ')}; target {row.target}). {why}")
+    return lines

@@ -47,6 +47,7 @@ class Row:
     filed: str
     fixed: bool = True
     rate: str = ""  # for throughput rows: what is counted (events, revisions)
+    why_not: str = ""  # when the target is missed: why, and what meeting it would take (shown only then)
 
 
 ROWS = [

@@ -169,6 +169,7 @@ def reproducible(argv: list[str]) -> list[str]:
 def document(results: dict[int, dict[str, rows.Measured]], args: argparse.Namespace, info: dict[str, str]) -> str:
     m = info
     top = max(results)
+    missed = report.missed_section(results)
     peak_source = "GNU `time -f %M`" if measure.TIME else "`wait4`, which counts the runner's RSS at fork too"
     lines = [
         "# Performance",
@@ -195,6 +196,7 @@ def document(results: dict[int, dict[str, rows.Measured]], args: argparse.Namesp
         "(`tracemalloc`, one extra untimed call); MB = 10⁶ bytes. A row whose first run takes longer than",
         f"{args.heavy:g} s runs one pair; for a whole-process row that first run is the traced one (below).",
         "",
+        *(["## Targets missed: why, and what meeting them would take", "", *missed, ""] if missed else []),
         "## Scaling",
         "",
         "Each row at every size: fixed-size answers should cost the same at each; whole-log answers grow with it.",

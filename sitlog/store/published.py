@@ -53,13 +53,26 @@ _START = (
 # The moment a reader sees: the instant, or the window's first day (with its precision beside it).
 _SHOWN_AT = "CASE WHEN {r}.at_date IS NULL THEN {r}.at_utc ELSE {r}.at_date END"
 
+# Per place, the latest assessed control event by T, as sitlog's status finds it (store/control.py): two
+# seeks on the head table's control index (the latest exact instant by T; the latest date window begun by
+# T's local date), then the later of the two by when it starts in the zone, its stored instant, its seq.
+# One seek pair per place: ranking every control event of a million-event log took seconds.
+_CONTROL = "e.place_id = c.place_id AND e.kind = 'control' AND e.retracted = 0 AND e.claimed = 0"
 _LATEST = f"""
+controlled AS (SELECT DISTINCT place_id FROM events WHERE kind = 'control' AND retracted = 0 AND claimed = 0),
+seeks AS (
+  SELECT c.place_id,
+    (SELECT e.seq FROM events e WHERE {_CONTROL} AND e.at_date IS NULL AND e.at_utc <= bounds.exact
+     ORDER BY e.at_utc DESC, e.seq DESC LIMIT 1) AS x,
+    (SELECT e.seq FROM events e WHERE {_CONTROL} AND e.at_date IS NOT NULL AND e.at_date <= bounds.day
+     ORDER BY e.at_date DESC, e.at_utc DESC, e.seq DESC LIMIT 1) AS w
+  FROM controlled c, bounds
+),
 latest AS (
-  SELECT e.place_id, r.*, row_number() OVER (
-      PARTITION BY e.place_id ORDER BY {_START.format(r="r")} DESC, r.at_utc DESC, r.seq DESC) AS rank
-  FROM events e JOIN revisions r ON r.seq = e.seq, bounds, zone
-  WHERE e.kind = 'control' AND e.retracted = 0 AND e.claimed = 0
-    AND CASE WHEN e.at_date IS NULL THEN e.at_utc <= bounds.exact ELSE e.at_date <= bounds.day END
+  SELECT s.place_id, r.*, 1 AS rank
+  FROM seeks s LEFT JOIN revisions rx ON rx.seq = s.x LEFT JOIN revisions rw ON rw.seq = s.w, zone
+  JOIN revisions r ON r.seq = CASE WHEN s.w IS NULL THEN s.x WHEN s.x IS NULL THEN s.w
+    WHEN (rx.at_utc, rx.at_utc, rx.seq) > ({_START.format(r="rw")}, rw.at_utc, rw.seq) THEN s.x ELSE s.w END
 )"""
 
 STATUS_SQL = f"""WITH {_OFFSET}, {_CUTOFF}, {_LATEST}
