@@ -55,7 +55,7 @@ def unprivileged_prefix() -> list[str]:
         return []
     setpriv = shutil.which("setpriv")
     if setpriv is None:
-        pytest.skip("running as root without setpriv: cannot drop the permission-override capabilities")
+        pytest.fail("running as root without setpriv (util-linux): cannot drop the permission-override capabilities")
     return [setpriv, "--bounding-set", "-dac_override,-dac_read_search,-fowner", "--"]
 
 
@@ -89,7 +89,7 @@ def downgrade_before_handles(db: Path) -> int:
         for trigger in ("control_current_insert", "control_current_update", "control_current_delete"):
             conn.execute(f"DROP TRIGGER {trigger}")
         conn.execute("DROP TABLE control_current")
-        for index in ("at", "later", "place", "date", "window", "control", "control_days", "claims"):
+        for index in ("at", "later", "place", "date", "window", "control", "control_days", "claims", "ahead"):
             conn.execute(f"DROP INDEX revisions_{index}")
         conn.execute("DROP TRIGGER events_handle")
         conn.execute("DROP TABLE handles")
@@ -125,11 +125,11 @@ def scratch_mount(where: Path, size: str = "16m") -> Iterator[Path]:
     """A tmpfs of its own at ``where`` (root only); ``remount_ro(where)`` makes it read-only."""
     where.mkdir()
     if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a scratch file system needs root (mount -t tmpfs)")
+        pytest.fail("mounting a scratch file system needs root (mount -t tmpfs): run the suite as root, as CI does")
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(where)],
                           capture_output=True, text=True)  # fmt: skip
     if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+        pytest.fail(f"cannot mount a tmpfs here: {done.stderr.strip()}")
     try:
         yield where
     finally:

@@ -15,6 +15,7 @@ import pytest
 
 from sitlog.cli.common import app
 from tests.conftest import Run
+from tests.hostile import run_cli, unprivileged_prefix
 
 # These tests are about creating and refusing database files: each starts from no file.
 pytestmark = pytest.mark.fresh_db
@@ -87,24 +88,28 @@ def test_db_under_a_regular_file_is_exit_6(sitlog: Callable[..., Run], tmp_path:
     assert blocker.read_text() == "not a folder"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through file permissions")
-def test_db_without_write_permission_is_exit_6(sitlog: Callable[..., Run], db: Path) -> None:
+def test_db_without_write_permission_is_exit_6(sitlog: Callable[..., Run], db: Path, env: dict[str, str]) -> None:
+    """As root too: the write runs without the capabilities that let root write through mode bits."""
     assert sitlog("actors", "add", "Liwa al-Baqir").exit_code == 0  # not SAA: the actor pack has it
+    before = db.read_bytes()
     db.chmod(0o400)
     try:
-        _clean_error(sitlog("log", "strike", "Ariha", "--by", "SAA"), 6, "permission denied")
+        run = run_cli(["log", "strike", "Ariha", "--by", "SAA"], env, prefix=unprivileged_prefix())
+        _clean_error(run, 6, "permission denied")
     finally:
         db.chmod(0o600)
+    assert db.read_bytes() == before
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through directory permissions")
-def test_db_in_a_read_only_directory_is_exit_6(sitlog: Callable[..., Run], tmp_path: Path) -> None:
+def test_db_in_a_read_only_directory_is_exit_6(tmp_path: Path, env: dict[str, str]) -> None:
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
     try:
-        _clean_error(sitlog("--db", str(locked / "sitlog.db"), "actors", "add", "SAA"), 6, "cannot create")
+        run = run_cli(["--db", str(locked / "sitlog.db"), "actors", "add", "SAA"], env, prefix=unprivileged_prefix())
+        _clean_error(run, 6, "cannot create")
     finally:
         locked.chmod(0o700)
+    assert list(locked.iterdir()) == []
 
 
 @pytest.mark.parametrize(
