@@ -159,14 +159,50 @@ def test_every_command_is_built_from_the_module_that_defines_it() -> None:
     assert set(whole_app().commands) == set(COMMAND_MODULES)
 
 
-def test_log_builds_only_what_it_runs(env: dict[str, str], sitlog: Sitlog) -> None:
+def test_log_builds_only_what_it_runs(env: dict[str, str], sitlog: Sitlog, tmp_path: Path) -> None:
+    """The modules a real `sitlog log control` process ends with (sys.modules: `-X importtime` misses the
+    command modules, which the root loads through importlib)."""
     assert sitlog("actors", "add", "Liwa al-Quds", "--type", "militia").exit_code == 0
+    listing = tmp_path / "modules.txt"
+    script = (
+        "import atexit, sys\n"
+        f"atexit.register(lambda: open({str(listing)!r}, 'w').write('\\n'.join(sorted(sys.modules))))\n"
+        "from sitlog.__main__ import main\nmain()\n"
+    )
     run = subprocess.run(
-        [sys.executable, "-X", "importtime", str(EXE), "log", "control", "Idlib", "--by", "Liwa al-Quds"],
+        [sys.executable, "-c", script, "log", "control", "Idlib", "--by", "Liwa al-Quds"],
         capture_output=True, text=True, timeout=60, env={**os.environ, **env},
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
-    imported = {line.split("|")[-1].strip() for line in run.stderr.splitlines() if "|" in line}
-    assert {"sitlog.cli.root", "sitlog.ops.recording"} <= imported
-    heavy = {"rich", "tabulate", "sqlite_utils", "sitlog.cli.reports", "sitlog.cli.exchange", "sitlog.cli.gazetteer"}
+    imported = set(listing.read_text().splitlines())
+    assert {"sitlog.cli.root", "sitlog.cli.log", "sitlog.ops.recording"} <= imported
+    heavy = {"rich", "tabulate", "sqlite_utils", "sitlog.cli.reports", "sitlog.cli.exchange", "sitlog.cli.gazetteer",
+             "sitlog.cli.listing"}  # fmt: skip
     assert imported & heavy == set()
+
+
+def test_the_root_and_sub_apps_build_only_the_command_asked_for() -> None:
+    """`sitlog log control` builds `log` and `control` alone (Typer reads every parameter of what it builds);
+    listing builds the rest, in the order `sitlog log --help` has always shown. In a fresh process, as a
+    real run starts: this test process has every command module imported already."""
+    script = """if True:
+        import json, typer.main
+        from sitlog.cli import app
+        root = typer.main.get_command(app)
+        log = root.get_command(None, "log")
+        seen = {"root": sorted(root.commands), "log": sorted(log.commands)}
+        control = log.get_command(None, "control")
+        seen["after"] = list(log.commands)
+        seen["epilog"] = control.epilog
+        seen["params"] = [p.name for p in control.params]
+        seen["listed"] = log.list_commands(None)
+        print(json.dumps(seen))
+    """
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    seen = json.loads(run.stdout)
+    assert seen["root"] == ["log"] and seen["log"] == [] and seen["after"] == ["control"]
+    assert "sitlog log control" in seen["epilog"]  # taught as whole_app teaches
+    full = whole_app().commands["log"]
+    assert seen["listed"] == full.list_commands(None)  # type: ignore[attr-defined]
+    assert seen["params"] == [p.name for p in full.commands["control"].params]  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ def main() -> None:
 
 
 def _typer_app() -> Any:
-    from sitlog.cli import root  # noqa: F401  # registers the root callback, `log` and `events` on the app
+    from sitlog.cli import root  # noqa: F401  # registers the root callback; commands come when asked for
     from sitlog.cli.common import app
 
     return app

@@ -22,7 +22,7 @@ from sitlog.cli.words import GLOBAL_OPTIONS, _ClickException, expand_abbreviatio
 from sitlog.errors import InvalidInput, SitlogError, UsageError
 
 BATCH_META = "sitlog.batch"
-# `sitlog log`, registered by sitlog/cli/root.py before it imports this module (no import circle back).
+# `sitlog log`, registered by sitlog/cli/log.py before it imports this module (no import circle back).
 log_app = next(group.typer_instance for group in app.registered_groups if group.name == "log")
 assert log_app is not None
 
@@ -94,6 +94,7 @@ def parse_lines(ctx: typer.Context, lines: list[str]) -> list[Any]:
     from sitlog.ops.batch import BatchLine
 
     group = ctx.command
+    group.list_commands(ctx)  # type: ignore[attr-defined]  # the group builds its subcommands when listed
     commands: dict[str, Any] = getattr(group, "commands", {})
     collected: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
     ctx.meta[BATCH_META] = collected

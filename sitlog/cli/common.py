@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
@@ -273,7 +274,34 @@ def one_line_usage_error(exc: Exception) -> NoReturn:
 
 
 class SitlogGroup(TyperGroup):
-    """The only exit point for errors: a SitlogError becomes ``Error: …`` on stderr and its exit code."""
+    """The only exit point for errors: a SitlogError becomes ``Error: …`` on stderr and its exit code.
+
+    A group built by ``lazy_group`` builds each subcommand when it is first asked for (``sitlog log
+    control`` builds one of ``log``'s seven commands: Typer reads every parameter of each it builds)."""
+
+    _pending: dict[str, Callable[[], Any]] | None = None  # subcommand name → its builder, in creation order
+    _path = ""  # the group's command path under the root ("log"): where its help examples are found
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if self._pending and cmd_name in self._pending and cmd_name not in self.commands:
+            self._build(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        if not self._pending:
+            return super().list_commands(ctx)
+        for name in self._pending:
+            if name not in self.commands:
+                self._build(name)
+        return [*self._pending, *(name for name in self.commands if name not in self._pending)]
+
+    def _build(self, name: str) -> None:
+        from sitlog.cli.helptext import teach
+
+        assert self._pending is not None
+        built = self._pending[name]()
+        teach(built, f"{self._path} {name}")
+        self.add_command(built, name)
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if ctx.parent is None:
@@ -376,13 +404,13 @@ def _storage_failure(exc: Exception, ctx: Any) -> SitlogError | None:
 
 # Which module registers each top-level command, in the order `sitlog --help` and completion list them.
 # The root builds only the command being run (issue 14): `sitlog log …` never imports the report, exchange
-# or gazetteer commands. tests/test_startup.py checks this map against the commands the modules define.
+# or gazetteer commands. tests/test_quick.py checks this map against the commands the modules define.
 COMMAND_MODULES = {
-    "events": "root", "config": "config", "amend": "corrections", "corroborate": "corrections",
+    "events": "listing", "config": "config", "amend": "corrections", "corroborate": "corrections",
     "retract": "corrections", "undo": "corrections", "show": "corrections", "export": "exchange",
     "import": "exchange", "status": "reports", "history": "reports", "summary": "reports", "diff": "reports",
     "demo": "reports", "check": "reports", "backup": "reports", "migrate": "reports", "when": "when",
-    "log": "root", "chart": "charts", "session": "config", "places": "gazetteer", "actors": "gazetteer",
+    "log": "log", "chart": "charts", "session": "config", "places": "gazetteer", "actors": "gazetteer",
     "serve": "web",
 }  # fmt: skip
 
@@ -390,7 +418,8 @@ COMMAND_MODULES = {
 class SitlogRoot(SitlogGroup):
     """The root command: its subcommands are built when first asked for, from the module that defines them."""
 
-    def _load(self, module: str) -> None:
+    def _load(self, module: str, only: str | None = None) -> None:
+        """Import ``module`` and build the commands it registers (``only``: just that one)."""
         import importlib
 
         import typer.main
@@ -398,29 +427,52 @@ class SitlogRoot(SitlogGroup):
         importlib.import_module(f"sitlog.cli.{module}")
         short, markup = app.pretty_exceptions_short, app.rich_markup_mode
         for info in app.registered_commands:
-            if info.name and info.name not in self.commands:
+            if info.name and info.name not in self.commands and only in (None, info.name):
                 built = typer.main.get_command_from_info(info, pretty_exceptions_short=short, rich_markup_mode=markup)
                 self.add_command(built, info.name)
         for group in app.registered_groups:
-            if group.name and group.name not in self.commands:
-                built = typer.main.get_group_from_info(
-                    group, pretty_exceptions_short=short, rich_markup_mode=markup, suggest_commands=app.suggest_commands
-                )
-                self.add_command(built, group.name)
+            if group.name and group.name not in self.commands and only in (None, group.name):
+                self.add_command(lazy_group(group, short, markup), group.name)
         from sitlog.cli.helptext import teach
 
         teach(self)  # examples, metavars and [required] marks on the commands just built
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
-            self._load(COMMAND_MODULES[cmd_name])
+            self._load(COMMAND_MODULES[cmd_name], only=cmd_name)
         return super().get_command(ctx, cmd_name)
 
     def list_commands(self, ctx: Any) -> list[str]:
-        for module in dict.fromkeys(COMMAND_MODULES.values()):
+        for module in dict.fromkeys(["listing", "log", *COMMAND_MODULES.values()]):  # built as before the split
             self._load(module)
         known = [name for name in COMMAND_MODULES if name in self.commands]
         return known + [name for name in self.commands if name not in COMMAND_MODULES]
+
+
+def lazy_group(info: Any, short: bool, markup: Any) -> Any:
+    """The click group of a Typer sub-app (``log``, ``places``…) whose subcommands are built on first use."""
+    import functools
+
+    import typer.main
+
+    instance = info.typer_instance
+    commands, instance.registered_commands = instance.registered_commands, []
+    try:
+        group = typer.main.get_group_from_info(
+            info, pretty_exceptions_short=short, rich_markup_mode=markup, suggest_commands=app.suggest_commands
+        )
+    finally:
+        instance.registered_commands = commands
+    if not isinstance(group, SitlogGroup):  # make_app's class: only it builds pending subcommands
+        raise TypeError(f"sitlog {info.name}: a sub-app must be made by make_app")
+    group._pending = {
+        (c.name or typer.main.get_command_name(c.callback.__name__)): functools.partial(
+            typer.main.get_command_from_info, c, pretty_exceptions_short=short, rich_markup_mode=markup
+        )
+        for c in commands
+    }
+    group._path = info.name
+    return group
 
 
 def make_app(help_text: str, add_completion: bool = False, cls: type[SitlogGroup] = SitlogGroup) -> typer.Typer:

@@ -92,8 +92,9 @@ REQUIRED = {
 }  # fmt: skip
 
 
-def teach(root: Any) -> None:
-    """Write examples (as epilogs), metavars and required marks onto every command under ``root``."""
+def teach(root: Any, path: str = "") -> None:
+    """Write examples (as epilogs), metavars and required marks onto every command under ``root`` (the
+    command at ``path``, e.g. "log control"; the root itself when empty)."""
 
     def walk(cmd: Any, path: str) -> None:
         example = EXAMPLES.get(path)
@@ -108,10 +109,11 @@ def teach(root: Any) -> None:
         for name, sub in getattr(cmd, "commands", {}).items():
             walk(sub, f"{path} {name}".strip())
 
-    for param in getattr(root, "params", []):
-        if param.name in METAVARS:
-            param.metavar = METAVARS[param.name]
-    walk(root, "")
+    if not path:
+        for param in getattr(root, "params", []):
+            if param.name in METAVARS:
+                param.metavar = METAVARS[param.name]
+    walk(root, path.strip())
 
 
 def panel_of(name: str, cmd: Any) -> str:
