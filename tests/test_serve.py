@@ -294,3 +294,31 @@ def test_without_the_extra_names_the_install_command(demo: tuple[Path, dict[str,
                           capture_output=True, text=True, env=demo[1], timeout=60)  # fmt: skip
     assert done.returncode == 2  # as `sitlog chart` without matplotlib
     assert done.stderr == "Error: `sitlog serve` needs Datasette, an optional extra: pip install 'sitlog[web]'\n"
+
+
+HOSTILE = ["99999999999999999999", "0000-01-01", "\x1b[2J;\u202e[bold]", "", "-1", "/", "::", "x" * 300]
+
+
+def test_hostile_values_are_one_line_errors_or_a_loopback_server(demo: tuple[Path, dict[str, str]]) -> None:
+    """Every option of `serve` given hostile values (in a real process, with a deadline: a good value serves
+    until interrupted): either one `Error:` line and an exit code from SPEC's list, or a server that says
+    where it serves and stops on Ctrl-C with 130. The database is never changed."""
+    path, env = demo
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    for option in ("--port", "--host", "--base-url"):
+        for value in HOSTILE:
+            args = [sys.executable, "-m", "sitlog", "serve", option, value]
+            if option != "--port":
+                args += ["--port", str(free_port())]
+            proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            try:
+                out, err = proc.communicate(timeout=8)
+            except subprocess.TimeoutExpired:  # it serves: stop it as a user would
+                proc.send_signal(2)
+                out, err = proc.communicate(timeout=20)
+                assert proc.returncode == 130 and "read-only at http://" in err, (option, value, err[-500:])
+                continue
+            assert proc.returncode in (2, 3, 5, 6), (option, value, proc.returncode, err[-500:])
+            assert err.startswith("Error: ") and err.count("\n") == 1 and out == "", (option, value, err[-500:])
+            assert "Traceback" not in err
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before

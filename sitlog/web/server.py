@@ -30,10 +30,14 @@ def bind(host: str, port: int) -> socket.socket:
 
     Raises ``Busy`` (exit 5: retrying later may help) when the port is taken, ``InvalidInput`` (exit 3)
     for a host that is not this machine's or a port one may not use."""
+    if not host.strip():
+        raise InvalidInput("--host is empty: give an address of this machine (127.0.0.1 serves only it)")
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
         raise InvalidInput(f"--host {host!r} is not an address of this machine ({exc.strerror})") from None
+    except (UnicodeError, ValueError):  # not a name a resolver takes (IDNA refuses it, or a NUL)
+        raise InvalidInput(f"--host {host!r} is not a host name or address") from None
     family, kind, proto, _, address = infos[0]
     sock = socket.socket(family, kind, proto)
     try:
