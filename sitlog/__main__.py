@@ -19,6 +19,9 @@ def main() -> None:
     try:
         try:
             sys.unraisablehook = _unraisable
+            import signal
+
+            signal.signal(signal.SIGINT, _interrupt)
             from sitlog.cli import main as run
 
             run()
@@ -37,9 +40,22 @@ def main() -> None:
         _exit_interrupted(quiet=False)
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    """Python's own SIGINT behaviour (KeyboardInterrupt), remembered: SQLite turns one raised inside a Python
+    function it called into an OperationalError, which must still end as a Ctrl-C."""
+    from sitlog.errors import note_ctrl_c
+
+    note_ctrl_c()
+    raise KeyboardInterrupt
+
+
 def _caused_by_ctrl_c(exc: BaseException | None) -> bool:
     """A KeyboardInterrupt, or an error Python raised because of one (a class body interrupted while
     being built surfaces as ``RuntimeError: Error calling __set_name__``)."""
+    from sitlog.errors import ctrl_c_seen
+
+    if ctrl_c_seen():
+        return True
     seen = 0
     while exc is not None and seen < 20:
         if isinstance(exc, KeyboardInterrupt):

@@ -4,6 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+_ctrl_c = False
+
+
+def note_ctrl_c() -> None:
+    """Record that Ctrl-C (SIGINT) reached this process (the entry point's handler calls it)."""
+    global _ctrl_c
+    _ctrl_c = True
+
+
+def ctrl_c_seen() -> bool:
+    """Whether Ctrl-C reached this process. A Ctrl-C that lands inside a Python function SQLite called (the
+    export's encoders) comes back as ``sqlite3.OperationalError``, not as ``KeyboardInterrupt``: this tells
+    that failure apart from a real one."""
+    return _ctrl_c
+
 
 class SitlogError(Exception):
     """A failure the user can act on: ``SitlogGroup`` (sitlog/cli/common.py) prints ``Error: message`` and

@@ -257,3 +257,39 @@ def test_sigint_at_any_moment_exits_130_without_a_traceback(
         )  # fmt: skip
         ledger.trial(ok)
         assert ok, (trial, args, proc.returncode, err[-800:], half)
+
+
+def test_sigint_inside_sqlite_calling_python_is_still_a_ctrl_c(
+    reliability: Reliability, template_db: Path, tmp_path: Path
+) -> None:
+    """An export's lines are built by SQLite calling sitlog's Python encoders; Python runs a signal handler only
+    between its own bytecodes, so a Ctrl-C during the export lands inside one of those calls, and SQLite
+    reports it as ``OperationalError: user-defined function raised exception``. It must still end as a
+    Ctrl-C: exit 130, ``Interrupted``, no traceback, no file left behind."""
+    ledger = reliability("SIGINT while SQLite runs sitlog's Python functions (export)")
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from bench_import import generate
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    data, db = tmp_path / "events.jsonl", tmp_path / "sitlog.db"
+    generate(data, 20_000)
+    shutil.copyfile(template_db, db)
+    env = {**os.environ, "SITLOG_OPERATOR": "tester", "SITLOG_TZ": "UTC"}
+    assert subprocess.run([sys.executable, "-m", "sitlog", "--db", str(db), "import", str(data)], env=env,
+                          capture_output=True).returncode == 0  # fmt: skip
+    out = tmp_path / "out"
+    out.mkdir()
+    interrupted = 0
+    for trial in range(6):
+        proc = start(["--db", str(db), "export", "-o", str(out / "e.jsonl")], {"SITLOG_TZ": "UTC"})
+        time.sleep(0.25 + 0.05 * trial)  # past start-up (about 0.2 s): inside the export
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        interrupted += proc.returncode == 130
+        left = [p.name for p in out.iterdir() if p.name != "e.jsonl"]
+        ok = proc.returncode in (0, 130) and "Traceback" not in err and not left
+        ok = ok and (proc.returncode == 0 or err.endswith("Interrupted\n"))
+        ledger.trial(ok)
+        assert ok, (trial, proc.returncode, err[-600:], left)
+    assert interrupted, "no trial was interrupted: the export finished before the signal every time"

@@ -17,7 +17,7 @@ from sitlog.cli.words import (
     hoist_global_options,
     leaf_of,
 )
-from sitlog.errors import SitlogError
+from sitlog.errors import SitlogError, ctrl_c_seen
 from sitlog.ops.session import Session
 
 if TYPE_CHECKING:
@@ -377,6 +377,9 @@ class SitlogGroup(TyperGroup):
             sys.stderr.write("Interrupted\n")
             raise typer.Exit(130) from None
         except Exception as exc:
+            if ctrl_c_seen():  # a Ctrl-C inside a function SQLite called surfaces as its OperationalError
+                sys.stderr.write("Interrupted\n")
+                raise typer.Exit(130) from None
             mapped = _storage_failure(exc, ctx)
             if mapped is None:
                 raise
