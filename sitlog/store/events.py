@@ -333,15 +333,17 @@ class Events:
         for row in self.conn.execute(sql, params):
             yield self.from_row(row)
 
-    def select_sql(self, flt: EventFilter) -> tuple[str, list[Any]]:
-        """The query behind ``select`` (``EVENT_SELECT`` rows) and its parameters."""
+    def select_sql(self, flt: EventFilter, select: str = EVENT_SELECT) -> tuple[str, list[Any]]:
+        """The query behind ``select`` and its parameters: the head revisions ``flt`` picks (as known at
+        ``flt.known_at``), in listing order, limited. ``select``: what to read, ``SELECT … FROM revisions r
+        [JOIN …]`` (default ``EVENT_SELECT`` rows); the heads join as ``e``."""
         where, params = self.filter_sql(flt)
         source, source_params = heads(flt.known_at)
         params = source_params + params
-        sql = (
-            f"{EVENT_SELECT} JOIN {source} ON e.seq = r.seq "
-            f"{'WHERE ' + ' AND '.join(where) if where else ''} {order_sql(flt)}"
-        )
+        sql = f"{select} JOIN {source} ON e.seq = r.seq"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " " + order_sql(flt)
         if flt.limit is not None:
             sql += " LIMIT ?"
             params.append(flt.limit)

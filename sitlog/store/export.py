@@ -19,17 +19,7 @@ if TYPE_CHECKING:
 
 def _matching_ids_sql(store: Store, flt: EventFilter) -> tuple[str, list[Any]]:
     """SQL selecting the ids of the events ``flt`` picks (heads as known at ``flt.known_at``)."""
-    where, params = store.events.filter_sql(flt)
-    source, source_params = heads(flt.known_at)
-    sql = f"SELECT e.event_id FROM revisions r JOIN {source} ON e.seq = r.seq"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " " + order_sql(flt)
-    params = source_params + params
-    if flt.limit is not None:
-        sql += " LIMIT ?"
-        params.append(flt.limit)
-    return sql, params
+    return store.events.select_sql(flt, "SELECT e.event_id FROM revisions r")
 
 
 def _key(instant: datetime) -> str:

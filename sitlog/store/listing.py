@@ -24,7 +24,7 @@ from sitlog.store.codecs import (
     tags_from_text,
 )
 from sitlog.store.eventjson import EventJson, handle_sql, zone_sql
-from sitlog.store.events import EventFilter, heads, order_sql
+from sitlog.store.events import EventFilter
 
 if TYPE_CHECKING:
     from sitlog.store import Store
@@ -76,17 +76,7 @@ _NO_TIME = When(datetime(1970, 1, 1, tzinfo=timezone.utc), Precision.EXACT)
 
 def _query(store: Store, flt: EventFilter, columns: str) -> tuple[str, list[Any]]:
     """``Events.select``'s query with other columns: the same rows, in the same order, as many."""
-    where, params = store.events.filter_sql(flt)
-    source, source_params = heads(flt.known_at)
-    sql = f"SELECT {columns} {_FROM} JOIN {source} ON e.seq = r.seq"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " " + order_sql(flt)
-    params = source_params + params
-    if flt.limit is not None:
-        sql += " LIMIT ?"
-        params.append(flt.limit)
-    return sql, params
+    return store.events.select_sql(flt, f"SELECT {columns} {_FROM}")
 
 
 def event_json(store: Store, flt: EventFilter, tz: tzinfo, batch: int = 1000) -> Iterator[list[bytes]]:
