@@ -32,7 +32,11 @@ def main() -> None:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
     except SystemExit as exc:
         if exc.code == 130:
-            _exit_interrupted(quiet=True)
+            # sitlog's own handlers said "Interrupted" before exiting 130; Typer turns a Ctrl-C that escaped
+            # them (one landing as the command ends, in its clean-up) into a bare Exit(130) with the
+            # KeyboardInterrupt as its cause: say it then.
+            escaped = exc.__context__ is not None and isinstance(exc.__context__.__cause__, KeyboardInterrupt)
+            _exit_interrupted(quiet=not escaped)
         raise
     except BaseException as exc:
         if not _caused_by_ctrl_c(exc):
