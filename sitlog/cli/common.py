@@ -402,7 +402,8 @@ def _storage_failure(exc: Exception, ctx: Any) -> SitlogError | None:
     from sitlog.store.opening import failure
 
     obj = ctx.find_root().obj
-    return failure(exc, obj.db_path if isinstance(obj, Session) else Path("the database"))
+    path = obj.db_path if isinstance(obj, Session) else Path("the database")
+    return failure(exc, path) if isinstance(path, Path) else None
 
 
 # Which module registers each top-level command, in the order `sitlog --help` and completion list them.

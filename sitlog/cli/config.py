@@ -20,12 +20,13 @@ session_app = make_app("The report you are logging now: its source, grade and da
 app.add_typer(session_app, name="session", rich_help_panel="Record")
 
 
-def apply_settings(ctx: typer.Context, db: Path | None, tz: str | None) -> Session:
+def apply_settings(ctx: typer.Context, db: str | None, tz: str | None) -> Session:
     """Read the config file, environment and logging session once; build the Session and the
     ``default_map`` every subcommand takes its defaults from. Bad values exit 2 naming their origin."""
     from sitlog.cli.settings import check_format, default_map, log_defaults, read_session
     from sitlog.domain.timeparse import parse_now, report_zone
     from sitlog.ops.session import default_db
+    from sitlog.store.pg.target import db_target
 
     settings = Settings()
 
@@ -42,7 +43,7 @@ def apply_settings(ctx: typer.Context, db: Path | None, tz: str | None) -> Sessi
     fmt = settings.lookup("format")
     if fmt.origin == "env":
         settings.checked(fmt, check_format)
-    db_path = Path(db_setting.value).expanduser() if db_setting.value else default_db()
+    db_path = db_target(db_setting.value) if db_setting.value else default_db()
     settings.session = read_session(db_path)
     log_values = log_defaults(settings, now, zone)
     ctx.default_map = {**(ctx.default_map or {}), **default_map(ctx.command, settings, log_values)}

@@ -143,7 +143,8 @@ def export_cmd(
     from sitlog.errors import InvalidInput
     from sitlog.exchange.destination import replacing
 
-    if output.exists() and sess.db_path.exists() and os.path.samefile(output, sess.db_path):
+    db = sess.db_path
+    if isinstance(db, Path) and output.exists() and db.exists() and os.path.samefile(output, db):
         raise InvalidInput(f"cannot write {output}: it is the database itself")
     # A private temporary file beside the target, renamed over it: a failed export leaves the old file whole.
     try:

@@ -281,8 +281,11 @@ def diff_cmd(
 def demo_cmd(
     ctx: typer.Context,
     db: Annotated[
-        Optional[Path],
-        typer.Option("--db", help="Keep the demo database in this new file (default: a temporary one)."),
+        Optional[str],
+        typer.Option(
+            "--db",
+            help="Keep the demo database in this new file or empty postgresql:// database (default: a temporary file).",
+        ),
     ] = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
@@ -298,22 +301,26 @@ def demo_cmd(
     from sitlog.ops.demo import load_scenario
     from sitlog.render.output import message
     from sitlog.render.reports import combined_report
-    from sitlog.store import Store
+    from sitlog.store import open_store
+    from sitlog.store.pg.target import PgTarget, db_target
 
     root = ctx.find_root()
     tz_given = root.params.get("tz")
     tz = report_zone(tz_given or DEMO_ZONE)
     given = root.get_parameter_source("db")
-    if db is None and given is not None and given.name == "COMMANDLINE":
-        db = session(ctx).db_path  # `sitlog --db X demo`; SITLOG_DB (your own log) is never the demo's
+    target = db_target(db) if db is not None else None
+    if target is None and given is not None and given.name == "COMMANDLINE":
+        target = session(ctx).db_path  # `sitlog --db X demo`; SITLOG_DB (your own log) is never the demo's
     now = parse_now(DEMO_NOW, tz)
     scenario = (files("sitlog") / "data" / "demo_scenario.jsonl").read_text("utf-8").splitlines()
     with tempfile.TemporaryDirectory(prefix="sitlog-demo-") as tmp:
-        path = db if db is not None else Path(tmp) / "demo.db"
-        if path.exists() and path.stat().st_size > 0:
+        path = target if target is not None else Path(tmp) / "demo.db"
+        if isinstance(path, Path) and path.exists() and path.stat().st_size > 0:
             raise InvalidInput(f"{path} already exists; the demo loads into a new database file")
-        store = Store(path, notify=message)
+        store = open_store(path, notify=message)
         try:
+            if isinstance(path, PgTarget) and store.counts()["events"]:
+                raise InvalidInput(f"{path} already holds events; the demo loads into an empty database")
             loaded = load_scenario(store, scenario)
             report = combined_report(
                 {
@@ -325,7 +332,7 @@ def demo_cmd(
         finally:
             store.close()
         show(report, fmt, as_json)
-        where = f"kept in {path}: try `sitlog --db {path} history Anjara`" if db else "in a temporary database"
+        where = f"kept in {path}: try `sitlog --db {path} history Anjara`" if target else "in a temporary database"
         message(f"demo: {loaded} events of 27 Nov 2024 loaded {where}; clock pinned to {DEMO_NOW}")
 
 
@@ -355,7 +362,7 @@ def check_cmd(
     show(check_report(results), fmt, as_json)
     problems = sum(len(r.problems) for r in results)
     damage = sum(len(r.problems) for r in results if r.name == "integrity")
-    if damage:
+    if damage and isinstance(sess.db_path, Path):
         raise StorageError(
             f"{sess.db_path} is damaged: SQLite's integrity check found {damage} problem{'s' if damage != 1 else ''}; "
             f"{recover_hint(sess.db_path)}"

@@ -6,7 +6,6 @@ Every command lives in the module ``common.COMMAND_MODULES`` names and is built 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
@@ -26,7 +25,10 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    db: Annotated[Optional[Path], typer.Option("--db", envvar="SITLOG_DB", help="Database file.")] = None,
+    db: Annotated[
+        Optional[str],
+        typer.Option("--db", envvar="SITLOG_DB", help="Database file, or a postgresql:// URL."),
+    ] = None,
     tz: Annotated[Optional[str], typer.Option("--tz", envvar="SITLOG_TZ", help="Report time zone (IANA name).")] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show versions and exit.")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sitlog.errors import SitlogError, UsageError
+from sitlog.store.pg.target import PgTarget
 
 # key → (environment variable, what it is)
 KEYS: dict[str, tuple[str, str]] = {
@@ -91,8 +92,8 @@ def read_config(path: Path) -> dict[str, str]:
     return values
 
 
-def _session_key(db: Path) -> str:
-    return str(db.expanduser().absolute())
+def _session_key(db: Path | PgTarget) -> str:
+    return str(db) if isinstance(db, PgTarget) else str(db.expanduser().absolute())
 
 
 def read_sessions() -> dict[str, dict[str, str]]:
@@ -106,13 +107,13 @@ def read_sessions() -> dict[str, dict[str, str]]:
     return data if isinstance(data, dict) else {}
 
 
-def read_session(db: Path) -> dict[str, str]:
+def read_session(db: Path | PgTarget) -> dict[str, str]:
     """The logging session open on ``db`` (source/grade/at and when it started), or {}."""
     found = read_sessions().get(_session_key(db), {})
     return {k: str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
-def write_session(db: Path, values: dict[str, str] | None) -> Path:
+def write_session(db: Path | PgTarget, values: dict[str, str] | None) -> Path:
     """Store (or with None remove) the session on ``db``; returns the file written."""
     path = session_path()
     sessions = read_sessions()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from sitlog.cli.common import app, session
+from sitlog.errors import UsageError
 
 
 @app.command("serve")
@@ -37,6 +39,11 @@ def serve_cmd(
 
     require_web()
     sess = session(ctx)
+    if not isinstance(sess.db_path, Path):
+        raise UsageError(
+            f"sitlog serve publishes an SQLite file (Datasette reads SQLite only); for {sess.db_path}, serve a "
+            "snapshot: `sitlog --db URL export | sitlog --db snapshot.db import -`, then `sitlog --db snapshot.db serve`"
+        )
     sess.existing_store()  # a missing, damaged, older or newer database: the error any read command gives
     sess.close()
     serve(sess.db_path, host, port, base_url, notify=message)

@@ -14,6 +14,8 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sitlog.store.pg.target import PgTarget
+
 if TYPE_CHECKING:
     from sitlog.domain.model import When
     from sitlog.store import Store
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 class Session:
     """Read once per invocation in the app callback: where the data is, the report zone, and now."""
 
-    db_path: Path
+    db_path: Path | PgTarget
     tz: tzinfo
     now: datetime
     _store: Store | None = None
@@ -36,9 +38,9 @@ class Session:
         if self._store is not None and self._store.read_only:
             self.close()
         if self._store is None:
-            from sitlog.store import Store
+            from sitlog.store import open_store
 
-            self._store = Store(self.db_path, busy_timeout=busy_timeout(), notify=self.notify or _quiet)
+            self._store = open_store(self.db_path, busy_timeout=busy_timeout(), notify=self.notify or _quiet)
         return self._store
 
     def existing_store(self, accept_older: bool = False) -> Store:
@@ -46,9 +48,9 @@ class Session:
         created; an older schema is refused with a hint to run ``sitlog migrate`` unless ``accept_older``;
         nothing is written (no WAL switch, no migration), so a database one may only read works."""
         if self._store is None:
-            from sitlog.store import Store
+            from sitlog.store import open_store
 
-            self._store = Store(self.db_path, busy_timeout=busy_timeout(), read_only=True, accept_older=accept_older)
+            self._store = open_store(self.db_path, busy_timeout(), read_only=True, accept_older=accept_older)
         return self._store
 
     def when(self, text: str | None, warn_future: bool = False) -> When:

@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sitlog.store.database import Store
+    from sitlog.store.database import Store, open_store
     from sitlog.store.events import EventFilter
     from sitlog.store.schema import MIGRATIONS, SCHEMA_VERSION, SQLITE_VERSION
 
 _HOMES = {
     "Store": "database",
+    "open_store": "database",
     "EventFilter": "events",
     "MIGRATIONS": "schema",
     "SCHEMA_VERSION": "schema",
@@ -31,4 +32,4 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(f"sitlog.store.{home}"), name)
 
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SQLITE_VERSION", "EventFilter", "Store"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SQLITE_VERSION", "EventFilter", "Store", "open_store"]

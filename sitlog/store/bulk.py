@@ -329,11 +329,7 @@ class BulkImport:
         fresh = self._next_seq == 1
         conn.execute(f"PRAGMA cache_size = -{FRESH_CACHE_KIB if fresh else CACHE_KIB}")
         if fresh:
-            indexes = conn.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                "AND tbl_name IN ('revisions', 'events')"
-            ).fetchall()
-            for name, sql in indexes:
+            for name, sql in self.store.rebuildable_indexes(("revisions", "events")):
                 conn.execute(f'DROP INDEX "{name}"')
                 self._deferred.append(sql)
 

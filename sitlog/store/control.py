@@ -79,8 +79,8 @@ def latest_sql(windowed: bool, known: bool) -> str:
     admin1, windowed, order key, seq, then what status shows; as now, or as known at :known."""
     key = "at_date" if windowed else "at_utc"
     return (f"SELECT p.id, p.name, p.admin1, {int(windowed)}, x.{key}, x.seq, {_SHOWN.format(x='x')}, x.at_utc, "
-            f"{_TIME.format(x='x')} FROM json_each(:places) j JOIN places p ON p.id = j.value "
-            f"JOIN {_revision('x', windowed, _latest(windowed, known, 'j.value'))}")  # fmt: skip
+            f"{_TIME.format(x='x')} FROM json_each(:places) j JOIN places p ON p.id = CAST(j.value AS INTEGER) "
+            f"JOIN {_revision('x', windowed, _latest(windowed, known, 'CAST(j.value AS INTEGER)'))}")  # fmt: skip
 
 
 # Deciding in SQL which of a place's two candidates wins, so that one row per place comes back. Ordered by
@@ -91,7 +91,7 @@ def latest_sql(windowed: bool, known: bool) -> str:
 # at_utc, precision, at_date, at_end.
 _PICK_X = "(c.w_event IS NULL OR c.x_event IS NOT NULL AND c.x_at > c.w_at)"
 _CLOSE = "(c.x_event IS NOT NULL AND c.w_event IS NOT NULL AND abs(c.x_jd - c.w_jd) <= 0.6)"
-_LATE = "(coalesce(c.x_at > :exact, 0) OR coalesce(c.w_day > :day, 0))"
+_LATE = "(coalesce(c.x_at > :exact, FALSE) OR coalesce(c.w_day > :day, FALSE))"
 _DECIDED = f"NOT ({_LATE} OR {_CLOSE})"
 _FROM_X = ("c.x_seq", "c.x_event", "c.x_actors", "c.x_against", "c.x_status", "c.x_part", "c.x_at", "'exact'")
 _FROM_W = ("c.w_seq", "c.w_event", "c.w_actors", "c.w_against", "c.w_status", "c.w_part", "c.w_at", "c.w_precision")
@@ -112,7 +112,7 @@ UNDECIDED_SQL = f"SELECT c.place_id FROM control_current c WHERE NOT {_DECIDED} 
 _BOTH = """
 SELECT p.id, p.name, p.admin1,
   x.seq IS NULL OR w.seq IS NULL OR abs(julianday(x.at_utc) - julianday(w.at_utc)) > 0.6, {columns}
-FROM json_each(:places) j JOIN places p ON p.id = j.value
+FROM json_each(:places) j JOIN places p ON p.id = CAST(j.value AS INTEGER)
 LEFT JOIN {exact}
 LEFT JOIN {window}
 WHERE x.seq IS NOT NULL OR w.seq IS NOT NULL
@@ -127,8 +127,8 @@ def sought_sql(known: bool) -> str:
         for name in ("seq", "event_id", "actor_ids", "against_ids", "status", "part", "at_utc", "precision",
                      "at_date", "at_end")
     )  # fmt: skip
-    return _BOTH.format(columns=columns, exact=_revision("x", False, _latest(False, known, "j.value")),
-                        window=_revision("w", True, _latest(True, known, "j.value")))  # fmt: skip
+    return _BOTH.format(columns=columns, exact=_revision("x", False, _latest(False, known, "CAST(j.value AS INTEGER)")),
+                        window=_revision("w", True, _latest(True, known, "CAST(j.value AS INTEGER)")))  # fmt: skip
 
 
 # Claimed control known by the cutoff at the places asked ({place_id: at_utc of the assessment, or null}),
@@ -225,7 +225,7 @@ def status(
     params: dict[str, Any] = cutoff_params(cutoff, tz)
     where = ""
     if ids:
-        where = "AND c.place_id IN (SELECT value FROM json_each(:ids))"
+        where = "AND c.place_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:ids))"
         params["ids"] = json.dumps(ids)
     rows: list[Row] = store.conn.execute(CURRENT_SQL.format(where=where), params).fetchall()
     undecided = [r[0] for r in store.conn.execute(UNDECIDED_SQL.format(where=where), params)]
@@ -373,7 +373,8 @@ def _status_known_at(
     """The same answer from each event's latest revision recorded by ``known_at``, by place id."""
     known = utc_key(known_at)
     later = store.conn.execute(
-        "SELECT count(*) FROM (SELECT 1 FROM revisions INDEXED BY revisions_recorded WHERE recorded_at > ? LIMIT ?)",
+        "SELECT count(*) FROM (SELECT 1 FROM revisions INDEXED BY revisions_recorded WHERE recorded_at > ? LIMIT ?) "
+        "AS later",
         (known, FEW_LATER_REVISIONS + 1),
     ).fetchone()[0]
     if later > FEW_LATER_REVISIONS:
@@ -409,7 +410,7 @@ def _places_light(store: Store, place_ids: Iterable[int]) -> dict[int, Place]:
     """Name and governorate of many places at once (without their aliases)."""
     ids = json.dumps(sorted(place_ids))
     rows = store.conn.execute(
-        "SELECT id, name, admin1 FROM places WHERE id IN (SELECT value FROM json_each(?))", (ids,)
+        "SELECT id, name, admin1 FROM places WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))", (ids,)
     )
     return {r[0]: Place(r[0], r[1], admin1=r[2]) for r in rows}
 

@@ -28,6 +28,7 @@ from sitlog.store.opening import (
     quick_check,
     storage_error,
 )
+from sitlog.store.pg.target import PgTarget
 from sitlog.store.places import Places
 from sitlog.store.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -46,6 +47,8 @@ class Store:
     schema (``accept_older`` also takes an older one, for ``backup``); nothing is ever written, not even
     the -wal switch. Raises ``StorageError`` (exit 6) — not a sitlog database, a newer schema, damage,
     no permission — or ``Busy`` (exit 5)."""
+
+    sql_calls_python = True  # whether SQL may call Python functions registered with create_function
 
     def __init__(
         self,
@@ -173,6 +176,19 @@ class Store:
             except sqlite3.Error:
                 pass
 
+    def rebuildable_indexes(self, tables: tuple[str, ...]) -> list[tuple[str, str]]:
+        """(name, ``CREATE INDEX`` statement) of the indexes on ``tables``: what a bulk load into an empty log
+        drops first and builds again at the end (SQLite builds an index faster from sorted rows)."""
+        marks = ", ".join("?" * len(tables))
+        return [
+            (str(name), str(sql))
+            for name, sql in self.conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                f"AND tbl_name IN ({marks})",
+                tables,
+            )
+        ]
+
     def begin_changeset(self, changeset_id: str, operator: str, command: str, now: datetime, summary: str) -> None:
         """Record a change set (inside a transaction): the unit ``undo`` reverts."""
         self.conn.execute(
@@ -188,3 +204,20 @@ class Store:
             table: int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
             for table in ("places", "actors", "events", "revisions", "changesets")
         }
+
+
+def open_store(
+    target: Path | PgTarget,
+    busy_timeout: float = 5.0,
+    *,
+    read_only: bool = False,
+    accept_older: bool = False,
+    notify: Callable[[str], None] = _quiet,
+) -> Store:
+    """The store ``--db`` names: an SQLite file (``Store``) or a PostgreSQL database (``PgStore``, which
+    imports psycopg only now). Arguments and errors as ``Store``'s."""
+    if isinstance(target, PgTarget):
+        from sitlog.store.pg.store import PgStore
+
+        return PgStore(target, busy_timeout, read_only=read_only, accept_older=accept_older, notify=notify)
+    return Store(target, busy_timeout, read_only=read_only, accept_older=accept_older, notify=notify)

@@ -381,8 +381,8 @@ class Events:
             params += [utc_key(max(flt.until, _utc_midnight(end))), utc_key(flt.until), end.isoformat()]
         if flt.actor_id is not None:
             where.append(
-                "(EXISTS (SELECT 1 FROM json_each(r.actor_ids) WHERE value = ?) "
-                "OR EXISTS (SELECT 1 FROM json_each(r.against_ids) WHERE value = ?) "
+                "(EXISTS (SELECT 1 FROM json_each(r.actor_ids) WHERE CAST(value AS INTEGER) = ?) "
+                "OR EXISTS (SELECT 1 FROM json_each(r.against_ids) WHERE CAST(value AS INTEGER) = ?) "
                 "OR r.sides IS NOT NULL AND EXISTS (SELECT 1 FROM json_tree(r.sides) WHERE type = 'integer' "
                 "AND value = ?))"
             )
@@ -390,8 +390,8 @@ class Events:
         if flt.actor_ids is not None:
             marks = ", ".join("?" * len(flt.actor_ids))
             where.append(
-                f"(EXISTS (SELECT 1 FROM json_each(r.actor_ids) WHERE value IN ({marks})) "
-                f"OR EXISTS (SELECT 1 FROM json_each(r.against_ids) WHERE value IN ({marks})) "
+                f"(EXISTS (SELECT 1 FROM json_each(r.actor_ids) WHERE CAST(value AS INTEGER) IN ({marks})) "
+                f"OR EXISTS (SELECT 1 FROM json_each(r.against_ids) WHERE CAST(value AS INTEGER) IN ({marks})) "
                 f"OR r.sides IS NOT NULL AND EXISTS (SELECT 1 FROM json_tree(r.sides) WHERE type = 'integer' "
                 f"AND value IN ({marks})))"
             )

@@ -111,8 +111,8 @@ def referenced(store: Store, flt: EventFilter) -> tuple[list[int], list[int]] | 
         params + params,
     ).fetchall()
     actors = store.conn.execute(
-        f"SELECT j.value FROM {revs} r, json_each(r.actor_ids) j "
-        f"UNION SELECT j.value FROM {revs} r, json_each(r.against_ids) j",
+        f"SELECT CAST(j.value AS INTEGER) FROM {revs} r, json_each(r.actor_ids) j "
+        f"UNION SELECT CAST(j.value AS INTEGER) FROM {revs} r, json_each(r.against_ids) j",
         params + params,
     ).fetchall()
     wanted = {int(r[0]) for r in actors}

@@ -165,11 +165,11 @@ class Places:
             like = f"%{gazetteer.name_key(query)}%"
             rows = self.conn.execute(
                 f"{self._SELECT} WHERE merged_into IS NULL AND id IN "
-                "(SELECT place_id FROM place_names WHERE key LIKE ? OR name LIKE ?) ORDER BY name, admin1",
+                "(SELECT place_id FROM place_names WHERE key LIKE ? OR name LIKE ?) ORDER BY name, admin1, id",
                 (like, f"%{query}%"),
             ).fetchall()
         else:
-            rows = self.conn.execute(f"{self._SELECT} WHERE merged_into IS NULL ORDER BY name, admin1").fetchall()
+            rows = self.conn.execute(f"{self._SELECT} WHERE merged_into IS NULL ORDER BY name, admin1, id").fetchall()
         aliases: dict[int, list[str]] = {}
         for pid, n in self.conn.execute("SELECT place_id, name FROM place_names ORDER BY rowid"):
             aliases.setdefault(pid, []).append(n)

@@ -207,7 +207,7 @@ def control_conflicts(store: Store) -> list[str]:
         "SELECT p.name, e.at_utc, group_concat(e.event_id || '=' || r.actor_ids || ' ' || coalesce(r.status, '') "
         "|| coalesce(' ' || r.part, ''), '; ') "
         "FROM events e JOIN revisions r ON r.seq = e.seq JOIN places p ON p.id = e.place_id "
-        "WHERE e.kind = 'control' AND e.retracted = 0 AND e.claimed = 0 GROUP BY e.place_id, e.at_utc "
+        "WHERE e.kind = 'control' AND e.retracted = 0 AND e.claimed = 0 GROUP BY e.place_id, p.name, e.at_utc "
         "HAVING count(DISTINCT r.actor_ids || '|' || coalesce(r.status, '') || '|' || coalesce(r.part, '')) > 1 "
         "ORDER BY p.name, e.at_utc"
     )

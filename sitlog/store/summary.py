@@ -95,15 +95,16 @@ def _involves(actors: tuple[frozenset[int], frozenset[str]] | None) -> tuple[str
     ids, names = sorted(actors[0]), sorted(actors[1])
     marks, name_marks = ", ".join("?" * len(ids)) or "NULL", ", ".join("?" * len(names)) or "NULL"
     sql = (
-        f" AND (EXISTS (SELECT 1 FROM json_each(r.actor_ids) WHERE value IN ({marks})) "
-        f"OR EXISTS (SELECT 1 FROM json_each(r.against_ids) WHERE value IN ({marks})) OR r.side IN ({name_marks}) "
+        f" AND (EXISTS (SELECT 1 FROM json_each(r.actor_ids) WHERE CAST(value AS INTEGER) IN ({marks})) "
+        f"OR EXISTS (SELECT 1 FROM json_each(r.against_ids) WHERE CAST(value AS INTEGER) IN ({marks})) "
+        f"OR r.side IN ({name_marks}) "
         f"OR r.sides IS NOT NULL AND EXISTS (SELECT 1 FROM json_tree(r.sides) WHERE type = 'integer' "
         f"AND value IN ({marks})))"
     )
     return sql, [*ids, *ids, *names, *ids]
 
 
-def _aggregates(events: str, figures: str, rows: str = "1") -> str:
+def _aggregates(events: str, figures: str, rows: str = "TRUE") -> str:
     """A day's plain events added up, as SQL aggregates over the rows where ``rows`` holds, with
     ``{events}.kind``, ``{events}.place_id`` and the figure columns ``{figures}.killed`` …"""
     alias = events
@@ -147,7 +148,8 @@ def summary_facts(
         table = [[d.isoformat(), *map(utc_key, day_bounds(d, tz))] for d in _days(first, last)]
         day = "e.at_utc >= d.lo AND e.at_utc < d.hi AND e.at_date IS NULL AND e.retracted = 0"
         sql = (
-            "WITH d(day, lo, hi) AS (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)) "
+            "WITH d(day, lo, hi) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+            "json_extract(value, '$[2]') FROM json_each(?)) "
             f"SELECT d.day, (SELECT json_array({_aggregates('e', 'r')}) FROM {joined} WHERE {day} AND {PLAIN}"
             f"{involves}), (SELECT group_concat(e.seq) FROM {joined} WHERE {day} AND NOT ({PLAIN}){involves}), "
             f"(SELECT json_array({_aggregates('e', 'r')}) FROM {joined} WHERE e.at_date = d.day AND {windows}) FROM d"
@@ -180,7 +182,8 @@ def summary_facts(
     windowed = store.conn.execute(
         f"SELECT * FROM (SELECT {_ITEM_COLUMNS}, NULL FROM {source} {_ITEM_JOINS} AND e.at_date >= ? "
         f"AND e.at_date <= ? AND NOT ({ONE_DAY} AND {PLAIN}){involves} UNION ALL SELECT {_ITEM_COLUMNS}, NULL "
-        f"FROM {source} {_ITEM_JOINS} AND e.at_last >= ? AND e.at_date < ?{involves}) ORDER BY at_date, at_utc, seq",
+        f"FROM {source} {_ITEM_JOINS} AND e.at_last >= ? AND e.at_date < ?{involves}) AS w "
+        "ORDER BY at_date, at_utc, seq",
         [*source_params, *days, *involves_params, *source_params, days[0], days[0], *involves_params],
     )
     # A window starts at local midnight of its first day; an instant when it happens; then recording order.
@@ -198,7 +201,8 @@ def _instants_by_seq(
     day_sql = local_day_sql("r.at_utc", tz, start, end)
     sql = (
         f"SELECT {_ITEM_COLUMNS}, {day_sql} FROM revisions r JOIN events e ON e.event_id = r.event_id "
-        "JOIN places p ON p.id = r.place_id WHERE r.seq IN (SELECT value FROM json_each(?)) ORDER BY r.at_utc, r.seq"
+        "JOIN places p ON p.id = r.place_id WHERE r.seq IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) "
+        "ORDER BY r.at_utc, r.seq"
     )
     for _day, seqs in specials:
         yield from store.conn.execute(sql, (f"[{seqs}]",))
