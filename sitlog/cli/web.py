@@ -42,7 +42,8 @@ def serve_cmd(
     if not isinstance(sess.db_path, Path):
         raise UsageError(
             f"sitlog serve publishes an SQLite file (Datasette reads SQLite only); for {sess.db_path}, serve a "
-            "snapshot: `sitlog --db URL export | sitlog --db snapshot.db import -`, then `sitlog --db snapshot.db serve`"
+            "snapshot: `sitlog --db URL export | sitlog --db snapshot.db import -`, "
+            "then `sitlog --db snapshot.db serve`"
         )
     sess.existing_store()  # a missing, damaged, older or newer database: the error any read command gives
     sess.close()

@@ -28,9 +28,9 @@ Params = Sequence[Any] | Mapping[str, Any] | None
 # What SQLite answers to the PRAGMAs the store reads (it sets the others, which mean nothing here).
 _PRAGMAS: dict[str, list[tuple[Any, ...]]] = {
     "cache_size": [(-2000,)],
-    "integrity_check": [("ok",)],
+    "integrity_check": [("ok",)],  # the server checks its own pages; `sitlog check` checks sitlog's rules
     "quick_check": [("ok",)],
-    "foreign_key_check": [],
+    "foreign_key_check": [],  # PostgreSQL enforces the keys on every statement
 }
 
 
