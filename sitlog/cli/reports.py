@@ -378,15 +378,52 @@ def backup_cmd(
     ctx: typer.Context,
     dest: Annotated[Path, typer.Argument(help="Where to write the copy (must not exist yet).")],
 ) -> None:
-    """Write a consistent copy of the database (safe while others write); never overwrites; 0600."""
+    """Write a consistent copy of the database (safe while others write); never overwrites; 0600.
+
+    On PostgreSQL the copy is a jsonl bundle (every event, revision, place and actor, as `sitlog export`
+    writes it, from one snapshot): `sitlog --db NEW import BUNDLE` restores it into a file or a server.
+    For the server's own copy of the whole database, use pg_dump."""
     from sitlog.render.output import message
     from sitlog.store.reports import backup
 
-    counts = backup(session(ctx).existing_store(accept_older=True), dest)
+    sess = session(ctx)
+    if not isinstance(sess.db_path, Path):
+        _backup_bundle(sess, dest)
+        return
+    counts = backup(sess.existing_store(accept_older=True), dest)
     if counts is None:
         message(f"backed up the database to {dest}, damage included: its events could not be counted")
         return
     message(f"backed up {counts['events']} events ({counts['revisions']} revisions) to {dest}")
+
+
+def _backup_bundle(sess: Session, dest: Path) -> None:
+    """``backup`` of a PostgreSQL log: the jsonl export of everything, written to a new 0600 file."""
+    import os
+    from datetime import timezone
+
+    from sitlog.exchange import ExportFormat, ExportRequest, export
+    from sitlog.render.output import message
+    from sitlog.store import EventFilter
+
+    store = sess.existing_store()
+    request = ExportRequest(ExportFormat.JSONL, EventFilter(include_retracted=True), timezone.utc, sess.now)
+    try:
+        fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        raise InvalidInput(f"{dest} already exists; sitlog backup never overwrites (choose a new name)") from None
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {dest}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            revisions = export(store, request, out, message)
+    except BaseException:
+        os.unlink(dest)  # never a half-written bundle
+        raise
+    message(
+        f"backed up {store.counts()['events']} events ({revisions} revisions) from {sess.db_path} to {dest} as a "
+        "jsonl bundle (restore: `sitlog --db NEW import BUNDLE`; for the whole server, pg_dump)"
+    )
 
 
 @app.command("migrate")
