@@ -52,6 +52,11 @@ def db(request: pytest.FixtureRequest, tmp_path: Path, template_db: Path) -> Pat
 
 @pytest.fixture
 def env(db: Path) -> dict[str, str]:
+    return cli_env(db)
+
+
+def cli_env(db: Path) -> dict[str, str]:
+    """The environment every in-process or subprocess run of the CLI gets for the database ``db``."""
     return {
         "SITLOG_DB": str(db),
         "SITLOG_NOW": NOW,
@@ -68,6 +73,11 @@ def env(db: Path) -> dict[str, str]:
 @pytest.fixture
 def sitlog(env: dict[str, str]) -> Callable[..., Run]:
     """Run the CLI in-process: ``sitlog("log", "control", ...)`` → Run(exit_code, stdout, stderr)."""
+    return cli_runner(env)
+
+
+def cli_runner(env: dict[str, str]) -> Callable[..., Run]:
+    """The ``sitlog`` fixture's runner for ``env`` (for fixtures of a wider scope than a test)."""
     runner = CliRunner()
 
     def invoke(*args: str, input: str | None = None, **extra_env: str) -> Run:

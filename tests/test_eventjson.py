@@ -50,6 +50,12 @@ def ok(run: Run) -> Run:
 @pytest.fixture
 def varied(sitlog: Callable[..., Run], db: Path) -> Path:
     """A log with every kind and most of what an event can carry."""
+    log_varied(sitlog)
+    return db
+
+
+def log_varied(sitlog: Callable[..., Run]) -> None:
+    """Log the ``varied`` events through the CLI ``sitlog`` runs."""
     for args in (
         ("actors", "add", "Liwa al-Quds", "--type", "militia"),
         ("actors", "add", "Jamiyat al-Maari", "--type", "other"),
@@ -89,7 +95,6 @@ def varied(sitlog: Callable[..., Run], db: Path) -> Path:
         ("import", str(FIXTURES / "cases" / "acled-associated-actors.csv"), "--format", "acled"),
     ):  # fmt: skip
         ok(sitlog(*args))
-    return db
 
 
 def _events(store: Store) -> list[tuple[int, Event]]:

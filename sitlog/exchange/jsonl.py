@@ -19,7 +19,6 @@ from sitlog.domain.model import (
     ActorType,
     ControlStatus,
     Distance,
-    Event,
     Kind,
     Means,
     Precision,
@@ -42,6 +41,7 @@ from sitlog.store.bulk import (
     import_place_record,
 )
 from sitlog.store.codecs import distance_text, quantity_text, sources_text
+from sitlog.store.pyjson import revision_record as revision_record  # the revision record's shape
 
 if TYPE_CHECKING:
     from sitlog.store import Store
@@ -66,15 +66,6 @@ def header_record(store: Store, now: datetime) -> dict[str, Any]:
         "schema": store.schema_version,
         "exported_at": rfc3339(now, UTC),
     }
-
-
-def revision_record(event: Event) -> dict[str, Any]:
-    """One stored revision: the SPEC event shape in UTC, plus the id of the ``to`` place."""
-    data = event.to_json(UTC)
-    data.pop("handle", None)  # handles are local to a database: an import numbers events anew
-    if event.to_place_id is not None:
-        data["to_place_id"] = event.to_place_id
-    return data
 
 
 def _gazetteer(store: Store, req: ExportRequest) -> tuple[Iterator[dict[str, Any]], Iterator[dict[str, Any]]]:

@@ -46,7 +46,13 @@ class Store:
     backup API, 0600) and then migrated in one transaction. Read-only: the file must exist and be at this
     schema (``accept_older`` also takes an older one, for ``backup``); nothing is ever written, not even
     the -wal switch. Raises ``StorageError`` (exit 6) — not a sitlog database, a newer schema, damage,
-    no permission — or ``Busy`` (exit 5)."""
+    no permission — or ``Busy`` (exit 5).
+
+    ``sql_calls_python``: whether SQL run on this store may call Python functions registered with
+    ``create_function`` (True for SQLite). Where it is false, the listing and export paths that build
+    their text in SQL make the same text in Python instead (``pyjson``)."""
+
+    sql_calls_python: bool
 
     sql_calls_python = True  # whether SQL may call Python functions registered with create_function
 
@@ -61,6 +67,7 @@ class Store:
     ) -> None:
         self.path = path
         self.read_only = read_only
+        self.sql_calls_python = True
         found = examine(path, create=not read_only)
         self.conn = connect_read(path, busy_timeout) if read_only else connect_write(path, busy_timeout)
         try:

@@ -1,4 +1,8 @@
-"""Export queries: which revisions, places and actors an export carries, and control context for ACLED."""
+"""Export queries: which revisions, places and actors an export carries, and control context for ACLED.
+
+The revision records and event documents are built by SQLite (``eventjson``); on a store whose SQL cannot
+call Python (``Store.sql_calls_python`` false) the same texts are made in Python (``pyjson``).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sitlog.domain.model import Event, Place, utc_key
 from sitlog.store.eventjson import EventJson
 from sitlog.store.events import EVENT_SELECT, EventFilter, heads, order_sql
+from sitlog.store.pyjson import batches, event_document_texts, revision_line
 
 if TYPE_CHECKING:
     from sitlog.store import Store
@@ -61,7 +66,10 @@ _JOINS = "JOIN places p ON p.id = r.place_id LEFT JOIN places tp ON tp.id = r.to
 def revision_lines(store: Store, flt: EventFilter, batch: int = 2000) -> Iterator[list[bytes]]:
     """The jsonl records (``{"record": "revision", …}``, UTF-8, no line end) of ``export_revisions``, built
     by SQLite (``eventjson``) and handed out ``batch`` at a time: the same text as ``json.dumps`` of
-    ``exchange.jsonl.revision_record`` for each revision, at a fraction of the cost."""
+    ``pyjson.revision_record`` for each revision, at a fraction of the cost."""
+    if not store.sql_calls_python:
+        yield from batches(map(revision_line, export_revisions(store, flt)), batch)
+        return
     built = EventJson(store.conn, timezone.utc, record=True, handle=False, to_place_id=True)
     where, params = _revisions_where(store, flt)
     cursor = store.conn.execute(
@@ -75,6 +83,9 @@ def event_documents(store: Store, flt: EventFilter, batch: int = 500) -> Iterato
     """The events ``flt`` picks (head shape, UTC, no handle) each with ``"revisions": [...]``, the revision
     records recorded by ``flt.known_at`` without their ``record`` key: the ``export --format json`` items,
     UTF-8, built by SQLite and handed out ``batch`` at a time."""
+    if not store.sql_calls_python:
+        yield from event_document_texts(store, flt, batch)
+        return
     head = EventJson(store.conn, timezone.utc, handle=False)
     revision = EventJson(store.conn, timezone.utc, handle=False, to_place_id=True)
     known = f" AND r.recorded_at <= '{_key(flt.known_at)}'" if flt.known_at is not None else ""

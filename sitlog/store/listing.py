@@ -5,16 +5,18 @@ events needs a few columns per row. ``event_cells`` reads what the table and CSV
 the time already in the report zone, and describes each row's content (``what``) through the function
 it is given, once per distinct content; ``event_json`` gives each event's JSON as ``Event.to_json``
 would, built by SQLite (``eventjson``). Both pick and order rows exactly as ``Events.select`` does.
+On a store whose SQL cannot call Python (``Store.sql_calls_python`` false) both give the same rows
+made in Python (``pyjson``).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone, tzinfo
+from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
-from sitlog.domain.model import Event, Precision, When
+from sitlog.domain.model import Event
 from sitlog.store.codecs import (
     KINDS,
     MEANS,
@@ -25,6 +27,7 @@ from sitlog.store.codecs import (
 )
 from sitlog.store.eventjson import EventJson, handle_sql, zone_sql
 from sitlog.store.events import EventFilter
+from sitlog.store.pyjson import NO_TIME, event_cell_rows, event_texts
 
 if TYPE_CHECKING:
     from sitlog.store import Store
@@ -70,8 +73,6 @@ _FROM = (
     "FROM revisions r JOIN places p ON p.id = r.place_id LEFT JOIN places tp ON tp.id = r.to_place_id "
     "LEFT JOIN handles hd ON hd.event_id = r.event_id"
 )
-# Only ever read as a placeholder: the content of a row carries no time of its own.
-_NO_TIME = When(datetime(1970, 1, 1, tzinfo=timezone.utc), Precision.EXACT)
 
 
 def _query(store: Store, flt: EventFilter, columns: str) -> tuple[str, list[Any]]:
@@ -82,6 +83,9 @@ def _query(store: Store, flt: EventFilter, columns: str) -> tuple[str, list[Any]
 def event_json(store: Store, flt: EventFilter, tz: tzinfo, batch: int = 1000) -> Iterator[list[bytes]]:
     """The JSON text (UTF-8) of each event ``flt`` picks, in ``tz``: ``json.dumps(event.to_json(tz),
     ensure_ascii=False)`` for the events ``Events.select(flt)`` gives, ``batch`` at a time."""
+    if not store.sql_calls_python:
+        yield from event_texts(store, flt, tz, batch)
+        return
     built = EventJson(store.conn, tz)
     sql, params = _query(store, flt, f"CAST({built.sql} AS BLOB)")
     cursor = store.conn.execute(sql, params)
@@ -100,6 +104,9 @@ def event_cells(
     operator, recorded_at, note, handle. ``at`` and ``recorded_at`` are RFC 3339 in ``tz`` (a window:
     its first day); ``what`` is ``describe`` of the row's content, called once per distinct content.
     """
+    if not store.sql_calls_python:
+        yield from event_cell_rows(store, flt, tz, describe, machine, batch)
+        return
     instant = zone_sql(store.conn, tz)
     at = f"CASE WHEN r.precision = 'exact' THEN {instant('r.at_utc')} ELSE r.at_date END"
     handle = f"CASE WHEN hd.n IS NULL THEN '' ELSE {handle_sql('hd.n')} END"
@@ -165,7 +172,7 @@ class Content:
                           relation=RELATIONS[relation] if relation else None, direction=direction,
                           place=place)  # fmt: skip
         fields.setdefault("place", "")
-        return Event(id="", kind=KINDS[kind], place_id=0, when=_NO_TIME, **fields)
+        return Event(id="", kind=KINDS[kind], place_id=0, when=NO_TIME, **fields)
 
     def names(self, ids: str) -> tuple[str, ...]:
         return tuple(self.actors[i] for i in json.loads(ids))
