@@ -52,9 +52,7 @@ class Store:
     ``create_function`` (True for SQLite). Where it is false, the listing and export paths that build
     their text in SQL make the same text in Python instead (``pyjson``)."""
 
-    sql_calls_python: bool
-
-    sql_calls_python = True  # whether SQL may call Python functions registered with create_function
+    sql_calls_python = True
 
     def __init__(
         self,
@@ -67,7 +65,6 @@ class Store:
     ) -> None:
         self.path = path
         self.read_only = read_only
-        self.sql_calls_python = True
         found = examine(path, create=not read_only)
         self.conn = connect_read(path, busy_timeout) if read_only else connect_write(path, busy_timeout)
         try:
