@@ -383,8 +383,8 @@ class Events:
             where.append(
                 "(EXISTS (SELECT 1 FROM json_each(r.actor_ids) WHERE CAST(value AS INTEGER) = ?) "
                 "OR EXISTS (SELECT 1 FROM json_each(r.against_ids) WHERE CAST(value AS INTEGER) = ?) "
-                "OR r.sides IS NOT NULL AND EXISTS (SELECT 1 FROM json_tree(r.sides) WHERE type = 'integer' "
-                "AND value = ?))"
+                "OR r.sides IS NOT NULL AND EXISTS (SELECT 1 FROM json_tree(r.sides) "
+                "WHERE CASE WHEN type = 'integer' THEN CAST(value AS INTEGER) END = ?))"
             )
             params.extend([flt.actor_id, flt.actor_id, flt.actor_id])
         if flt.actor_ids is not None:
@@ -392,8 +392,8 @@ class Events:
             where.append(
                 f"(EXISTS (SELECT 1 FROM json_each(r.actor_ids) WHERE CAST(value AS INTEGER) IN ({marks})) "
                 f"OR EXISTS (SELECT 1 FROM json_each(r.against_ids) WHERE CAST(value AS INTEGER) IN ({marks})) "
-                f"OR r.sides IS NOT NULL AND EXISTS (SELECT 1 FROM json_tree(r.sides) WHERE type = 'integer' "
-                f"AND value IN ({marks})))"
+                f"OR r.sides IS NOT NULL AND EXISTS (SELECT 1 FROM json_tree(r.sides) "
+                f"WHERE CASE WHEN type = 'integer' THEN CAST(value AS INTEGER) END IN ({marks})))"
             )
             params.extend(sorted(flt.actor_ids) * 3)
         for tag in flt.tags:

@@ -98,8 +98,8 @@ def _involves(actors: tuple[frozenset[int], frozenset[str]] | None) -> tuple[str
         f" AND (EXISTS (SELECT 1 FROM json_each(r.actor_ids) WHERE CAST(value AS INTEGER) IN ({marks})) "
         f"OR EXISTS (SELECT 1 FROM json_each(r.against_ids) WHERE CAST(value AS INTEGER) IN ({marks})) "
         f"OR r.side IN ({name_marks}) "
-        f"OR r.sides IS NOT NULL AND EXISTS (SELECT 1 FROM json_tree(r.sides) WHERE type = 'integer' "
-        f"AND value IN ({marks})))"
+        f"OR r.sides IS NOT NULL AND EXISTS (SELECT 1 FROM json_tree(r.sides) "
+        f"WHERE CASE WHEN type = 'integer' THEN CAST(value AS INTEGER) END IN ({marks})))"
     )
     return sql, [*ids, *ids, *names, *ids]
 

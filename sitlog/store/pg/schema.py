@@ -73,6 +73,11 @@ CREATE FUNCTION json_each(t text) RETURNS TABLE (key text, value text) LANGUAGE 
   SELECT b.k, sitlog_json_text(b.v)
   FROM jsonb_each(CASE WHEN jsonb_typeof(t::jsonb) = 'object' THEN t::jsonb ELSE '{}' END) b(k, v)
 $$;
+CREATE FUNCTION json_tree(t text) RETURNS TABLE (type text, value text) LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN jsonb_typeof(v) = 'number' THEN CASE WHEN v::text ~ '^-?[0-9]+$' THEN 'integer' ELSE 'real' END
+    WHEN jsonb_typeof(v) = 'string' THEN 'text' ELSE jsonb_typeof(v) END, sitlog_json_text(v)
+  FROM jsonb_path_query(t::jsonb, 'strict $.**') AS q(v)
+$$;
 CREATE FUNCTION json_extract(t text, path text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
   SELECT sitlog_json_text(t::jsonb #> regexp_split_to_array(
     trim(BOTH '.' FROM regexp_replace(regexp_replace(substr(path, 2), '\[(\d+)\]', '.\1', 'g'), '^\.', '')), '\.'))
