@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh database per test, the CLI run in-process or as a real subprocess."""
+"""Shared fixtures: a fresh database per test, the CLI run in-process or as a real subprocess, and a private
+PostgreSQL server (tests/pgserver.py: ``pg_server``, ``pg_url``, ``make_role``)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 
 from sitlog.cli import app
 from sitlog.store import Store
+from tests.pgserver import make_role, pg_server, pg_url  # noqa: F401  (fixtures, re-exported for every test)
 
 # Reports and receipts are reproducible: the clock and zone are pinned for every test.
 NOW = "2024-11-28T12:00:00+00:00"

@@ -73,4 +73,4 @@ def test_ci_runs_the_readme_test_command() -> None:
     readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
     command = next(line for line in readme.splitlines() if line.rstrip().endswith(".venv/bin/pytest"))
     ci = (DOCS.parent / ".ci" / "run").read_text(encoding="utf-8").splitlines()
-    assert command in ci and "chromium" in command
+    assert command in ci and "chromium" in command and "postgresql" in command
