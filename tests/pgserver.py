@@ -168,10 +168,14 @@ class PgServer:
         return _url(name, password, self.port, database)
 
     def drop_role(self, name: str, databases: Sequence[str] = ()) -> None:
-        """End the role's sessions, drop what it owns or was granted in ``databases``, then the role."""
+        """End the role's sessions, drop what it owns or was granted in ``databases``, then the role.
+
+        Idempotent: a role already dropped (by the test itself, then by ``make_role``'s teardown) is no error.
+        """
         with self.connect() as conn:
+            if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone() is None:
+                return
             conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (name,))
-        with self.connect() as conn:
             existing = {row[0] for row in conn.execute("SELECT datname FROM pg_database")}
         for database in (d for d in databases if d in existing):  # a test may have dropped its database
             with self.connect(database) as conn:

@@ -81,3 +81,18 @@ def test_a_role_has_only_what_it_is_granted(make_role: Callable[..., str], pg_ur
             conn.execute("INSERT INTO events VALUES (2)")
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
         psycopg.connect(make_conninfo(reader, password="bare-secret"), connect_timeout=10)
+
+
+def test_a_role_dropped_by_the_test_is_no_teardown_error(make_role: Callable[..., str], pg_server: PgServer,
+                                                         pg_url: str) -> None:  # fmt: skip
+    """A test may drop its role itself (its database's objects granted to it included); make_role's teardown
+    then finds nothing left to drop, and says nothing."""
+    database = str(conninfo_to_dict(pg_url)["dbname"])
+    url = make_role("sitlog_gone", "gone-pw", grants=["GRANT CREATE ON SCHEMA public TO {role}"])
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE owned (x int)")
+    pg_server.drop_role("sitlog_gone", [database])
+    pg_server.drop_role("sitlog_gone", [database])
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'sitlog_gone'").fetchone() is None
+        assert conn.execute("SELECT to_regclass('public.owned')").fetchone() == (None,)
