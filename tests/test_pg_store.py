@@ -31,8 +31,8 @@ READS = [
     ["status", "--known-at", "2024-11-27T15:00", "--json"],
     ["status", "--claims", "--json"],
     ["history", "Anjara", "--json"],
-    ["history", "Kafr Basin", "--json"],
-    ["history", "Kafr Naha"],
+    ["history", "Kafr Basin, Aleppo", "--json"],
+    ["history", "Kafr Naha, Aleppo"],
     ["summary", "--json"],
     ["summary", "--since", "2024-11-26", "--until", "2024-11-28"],
     ["events", "--json"],
@@ -43,7 +43,7 @@ READS = [
     ["events", "--known-at", "2024-11-27T10:00", "--json"],
     ["events", "--actor", "HTS", "--json"],
     ["events", "--tag", "ceasefire-line", "--json"],
-    ["diff", "2024-11-27T06:00", "2024-11-27T20:00", "--json"],
+    ["diff", "--from", "2024-11-27T06:00", "--to", "2024-11-27T20:00", "--json"],
     ["show", "100", "--revisions", "--json"],
     ["export"],
     ["export", "--format", "json"],
@@ -101,6 +101,8 @@ def both(demo_pair: tuple[Path, str], tmp_path: Path) -> Callable[..., tuple[Run
 def test_every_report_reads_the_same_on_postgresql(both: Callable[..., tuple[Run, Run]], args: list[str]) -> None:
     on_sqlite, on_pg = both(*args)
     assert on_sqlite.exit_code == 0, on_sqlite.stderr
+    if args[0] == "show":  # the revisions' change set is the import's, made anew in each database
+        on_sqlite.stdout, on_pg.stdout = _ULID.sub("ID", on_sqlite.stdout), _ULID.sub("ID", on_pg.stdout)
     assert (on_pg.exit_code, on_pg.stdout) == (on_sqlite.exit_code, on_sqlite.stdout), on_pg.stderr
     assert on_sqlite.stdout.strip()
 
@@ -116,89 +118,25 @@ def test_a_read_command_leaves_the_database_as_it_was(demo_pair: tuple[Path, str
 
 # --- writes: the same commands on both engines ----------------------------------------------------------------
 
-WRITES = [  # fmt: skip
-    [
-        "log",
-        "control",
-        "Anadan",
-        "--by",
-        "SAA",
-        "--status",
-        "held",
-        "--source",
-        "r1",
-        "--grade",
-        "B2",
-        "--at",
-        "2024-11-27T08:00",
-    ],
-    [
-        "log",
-        "control",
-        "Anadan",
-        "--by",
-        "HTS",
-        "--status",
-        "captured",
-        "--from",
-        "SAA",
-        "--source",
-        "r2",
-        "--at",
-        "2024-11-27T12:00",
-    ],
+WRITES = [
+    ["log", "control", "Anadan", "--by", "SAA", "--status", "held", "--source", "r1", "--grade", "B2",
+     "--at", "2024-11-27T08:00"],
+    ["log", "control", "Anadan", "--by", "HTS", "--status", "held", "--from", "SAA", "--source", "r2",
+     "--at", "2024-11-27T12:00"],
     ["log", "casualties", "Anadan", "--killed", "5-10", "--side", "SAA", "--source", "r4", "--at", "2024-11-27T10:00"],
-    [
-        "log",
-        "displacement",
-        "Anadan",
-        "--people",
-        "about 2000",
-        "--to",
-        "Sarmada",
-        "--at",
-        "2024-11-27",
-        "--source",
-        "r7",
-    ],
-    [
-        "log",
-        "control",
-        "Kafr Naha",
-        "--by",
-        "HTS",
-        "--status",
-        "captured",
-        "--claimed-by",
-        "HTS",
-        "--at",
-        "2024-11-27T14:00",
-        "--source",
-        "r9",
-    ],
-    [
-        "log",
-        "control",
-        "Kafr Basin",
-        "--by",
-        "HTS",
-        "--status",
-        "contested",
-        "--against",
-        "SAA",
-        "--at",
-        "2024-11-27",
-        "--source",
-        "r10",
-    ],
-    ["amend", "last", "--note", "checked against a second report"],
+    ["log", "displacement", "Anadan", "--people", "2000+", "--to", "Sarmada", "--at", "2024-11-27", "--source", "r7"],
+    ["log", "control", "Kafr Naha, Aleppo", "--by", "HTS", "--status", "held", "--claimed-by", "HTS",
+     "--at", "2024-11-27T14:00"],
+    ["log", "control", "Kafr Basin, Aleppo", "--by", "HTS", "--status", "contested", "--against", "SAA",
+     "--at", "2024-11-27"],
+    ["amend", "last", "--note", "checked against a second report", "--reason", "second report"],
     ["retract", "last", "--reason", "duplicate"],
-    ["undo"],
+    ["undo", "--yes"],
     ["corroborate", "100", "--source", "r11", "--grade", "A1"],
-    ["places", "add", "Tal Sultan", "--admin1", "Idlib", "--lat", "35.8", "--lon", "36.9"],
-    ["places", "merge", "Tal Sultan", "Anadan"],
-    ["undo"],
-]
+    ["places", "add", "Tal Sultan Gharbi", "--admin1", "Idlib", "--lat", "35.8", "--lon", "36.9"],
+    ["places", "merge", "Tal Sultan Gharbi", "Anadan"],
+    ["undo", "--yes"],
+]  # fmt: skip
 AFTER = [["status", "--json"], ["status", "--known-at", "2024-11-27T13:00", "--json"], ["history", "Anadan", "--json"],
          ["summary", "--json"], ["events", "--all", "--json"], ["show", "100", "--revisions", "--json"],
          ["places", "list", "--json"], ["check"]]  # fmt: skip
@@ -317,7 +255,6 @@ def test_analysts_read_and_operators_write_with_least_privilege(
     denied = _cli(env, "--db", analyst, "log", "control", "Anadan", "--by", "SAA", "--status", "held")
     assert denied.exit_code == 6
     assert "permission denied" in _one_line(denied)
-    pg_server.drop_role("analyst_t", [database])
 
 
 def test_another_applications_database_is_refused(pg_url: str, tmp_path: Path) -> None:

@@ -60,7 +60,7 @@ class Places:
         for unit in (place.admin1, place.admin2):
             if unit:
                 rows = self.conn.execute(
-                    "SELECT name_ar FROM admin_units WHERE name = ? COLLATE NOCASE AND name_ar IS NOT NULL", (unit,)
+                    "SELECT name_ar FROM admin_units WHERE lower(name) = lower(?) AND name_ar IS NOT NULL", (unit,)
                 )
                 units.extend(r[0] for r in rows)
         return units
