@@ -53,6 +53,8 @@ def database(given: str | Path | None) -> Path:
 
 def spec_for(name: str, command_path: str) -> str | None:
     """What the parameter ``name`` of ``command_path`` (``"log control"``) completes, as a spec, or None."""
+    if name == "db":  # a file or a URL: left to the shell (Typer's scripts fall back to file names)
+        return "?"
     if name in VALUES:
         return f"values:{name}"
     if name in PLACE_PARAMS:
@@ -113,7 +115,7 @@ def _completer(spec: str) -> Any:
 def completer_for(name: str, command_path: str) -> Any:
     """The click completer for a parameter called ``name`` of ``command_path``, or None."""
     spec = spec_for(name, command_path)
-    return None if spec is None else _completer(spec)
+    return None if spec is None or spec == "?" else _completer(spec)
 
 
 def attach(root: Any) -> None:

@@ -27,7 +27,7 @@ def root(
     ctx: typer.Context,
     db: Annotated[
         Optional[str],
-        typer.Option("--db", envvar="SITLOG_DB", help="Database file, or a postgresql:// URL."),
+        typer.Option("--db", envvar="SITLOG_DB", help="Database file or postgresql:// URL."),
     ] = None,
     tz: Annotated[Optional[str], typer.Option("--tz", envvar="SITLOG_TZ", help="Report time zone (IANA name).")] = None,
     version: Annotated[

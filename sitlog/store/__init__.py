@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sitlog.store.database import Store, open_store
+    from sitlog.store.database import Store
     from sitlog.store.events import EventFilter
+    from sitlog.store.opener import open_store
     from sitlog.store.schema import MIGRATIONS, SCHEMA_VERSION, SQLITE_VERSION
 
 _HOMES = {
     "Store": "database",
-    "open_store": "database",
+    "open_store": "opener",
     "EventFilter": "events",
     "MIGRATIONS": "schema",
     "SCHEMA_VERSION": "schema",

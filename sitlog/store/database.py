@@ -28,7 +28,6 @@ from sitlog.store.opening import (
     quick_check,
     storage_error,
 )
-from sitlog.store.pg.target import PgTarget
 from sitlog.store.places import Places
 from sitlog.store.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -208,20 +207,3 @@ class Store:
             table: int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
             for table in ("places", "actors", "events", "revisions", "changesets")
         }
-
-
-def open_store(
-    target: Path | PgTarget,
-    busy_timeout: float = 5.0,
-    *,
-    read_only: bool = False,
-    accept_older: bool = False,
-    notify: Callable[[str], None] = _quiet,
-) -> Store:
-    """The store ``--db`` names: an SQLite file (``Store``) or a PostgreSQL database (``PgStore``, which
-    imports psycopg only now). Arguments and errors as ``Store``'s."""
-    if isinstance(target, PgTarget):
-        from sitlog.store.pg.store import PgStore
-
-        return PgStore(target, busy_timeout, read_only=read_only, accept_older=accept_older, notify=notify)
-    return Store(target, busy_timeout, read_only=read_only, accept_older=accept_older, notify=notify)
