@@ -87,7 +87,9 @@ def config_cmd(ctx: typer.Context, fmt: FormatOpt = None, as_json: JsonOpt = Fal
     settings, db_setting, tz_setting = _settings(ctx)
     sess = session(ctx)
     rows = [
-        db_setting if db_setting.value else Setting("db", str(default_db()), "default", "user data dir"),
+        Setting("db", str(sess.db_path), db_setting.origin, db_setting.where)  # a URL's password masked
+        if db_setting.value
+        else Setting("db", str(default_db()), "default", "user data dir"),
         tz_setting if tz_setting.value else Setting("tz", str(sess.tz), "default", "system zone"),
     ]
     for key in KEYS:

@@ -52,20 +52,27 @@ def _clean(text: str, target: PgTarget) -> str:
     return line
 
 
+# libpq's words for a server that is not there (yet): down, starting, full, unreachable, slow.
+_UNREACHABLE = ("connection refused", "could not connect", "timeout expired", "timed out", "could not translate host",
+                "no route to host", "network is unreachable", "server closed the connection", "starting up",
+                "shutting down", "too many clients", "remaining connection slots", "connection reset",
+                "no such file or directory")  # fmt: skip
+
+
 def connect_error(exc: psycopg.Error, target: PgTarget) -> SitlogError:
     """A failure to connect: unreachable or refused (exit 5), or the server said no (exit 6)."""
     text = _clean(str(exc), target)
     lower = text.lower()
-    if "password authentication failed" in lower or "no password supplied" in lower:
+    if "authentication failed" in lower or "no password supplied" in lower:
         return StorageError(f"cannot open {target}: the server refused the user name or password")
     if "does not exist" in lower:
         what = "database" if "database" in lower else "role"
         return StorageError(f"cannot open {target}: the {what} does not exist on the server ({text})")
     if "no pg_hba.conf entry" in lower or "not permitted to log in" in lower:
         return StorageError(f"cannot open {target}: the server does not let this user in ({text})")
-    if "invalid" in lower and ("dsn" in lower or "connection option" in lower or "uri" in lower):
-        return StorageError(f"cannot open {target}: not a valid PostgreSQL URL ({text})")
-    return Busy(f"cannot reach the PostgreSQL server of {target} ({text}); check that it runs, then try again")
+    if any(why in lower for why in _UNREACHABLE):
+        return Busy(f"cannot reach the PostgreSQL server of {target} ({text}); check that it runs, then try again")
+    return StorageError(f"cannot open {target}: {text}")
 
 
 def failure(exc: psycopg.Error, target: PgTarget) -> SitlogError | psycopg.Error:

@@ -28,6 +28,10 @@ from sitlog.store.pg.target import PgTarget
 from sitlog.store.places import Places
 from sitlog.store.schema import MIGRATIONS, SCHEMA_VERSION
 
+# Names the schema creates: a database holding any of them without sitlog_migrations is another application's.
+TABLES = ("places", "place_names", "admin_units", "admin_names", "actors", "actor_names", "actor_members",
+          "changesets", "revisions", "events", "handles", "control_current", "gazetteer_changes")  # fmt: skip
+
 # The advisory lock every write holds (ASCII "sitl"): one writer at a time per database.
 WRITE_LOCK = 0x7369746C
 
@@ -81,8 +85,17 @@ class PgStore(Store):
 
     def _pg_applied(self, raw: psycopg.Connection[Any]) -> list[str]:
         if raw.execute("SELECT to_regclass('sitlog_migrations')").fetchone() == (None,):
-            if raw.execute("SELECT to_regclass('places')").fetchone() != (None,):
-                raise StorageError(f"{self.target} has a places table but no sitlog schema: not a sitlog database")
+            found = raw.execute(
+                "SELECT string_agg(c.relname || '', ', ' ORDER BY c.relname) FROM pg_class c "
+                "WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY (%s)",
+                (list(TABLES),),
+            ).fetchone()
+            taken = found[0] if found else None
+            if taken:
+                raise StorageError(
+                    f"{self.target} has tables named as sitlog's ({taken}) but no sitlog schema: "
+                    "not a sitlog database (use another database or schema)"
+                )
             if self.read_only:
                 raise StorageError(
                     f"{self.target} has no sitlog schema yet; `sitlog log …` or `sitlog import` creates it"

@@ -38,9 +38,13 @@ class PgTarget:
 
 def masked(url: str) -> str:
     """``url`` with its password (in the authority or a ``password=`` query parameter) as ``***``."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # a malformed host ([::1): mask whatever sits between user: and @
+        return re.sub(r"(?i)(password=)[^&]*", r"\1***", re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url))
     text = url
-    if parts.password is not None:
+    if password is not None:
         user = parts.username or ""
         host = parts.netloc.rpartition("@")[2]
         text = text.replace(parts.netloc, f"{user}:***@{host}", 1)
@@ -68,6 +72,7 @@ def db_target(text: str) -> Path | PgTarget:
     try:
         parts = urlsplit(text)
         parts.port  # noqa: B018 - reading it validates it
+        parts.password  # noqa: B018
     except ValueError as exc:
         raise UsageError(f"--db {masked(text)!r} is not a valid PostgreSQL URL ({exc})") from None
     return PgTarget(text)
