@@ -240,3 +240,13 @@ def test_a_connection_dropped_in_the_middle_of_an_import_is_exit_5_and_writes_no
     assert password not in out + err
     assert others_gone(pg_server, database)
     assert count(pg_url) == 0
+
+
+def test_sixteen_first_writers_of_an_empty_database_all_succeed(pg_url: str, tmp_path: Path) -> None:
+    """The waiters behind the schema's creator see it once they hold the lock (they used to exit 6 with
+    'function "julianday" already exists': their catalog lookup predated the creator's commit)."""
+    env = pg_env(pg_url, tmp_path, SITLOG_BUSY_TIMEOUT="60")
+    procs = [start(["log", "strike", "Ariha", "--by", "SAA", "--id", f"first{n}"], env) for n in range(16)]
+    results = [(proc.communicate(timeout=300)[1], proc.returncode) for proc in procs]
+    assert [code for _, code in results] == [0] * 16, [err.strip()[-300:] for err, code in results if code]
+    assert count(pg_url) == 16
