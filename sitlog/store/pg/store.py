@@ -122,7 +122,14 @@ class PgStore(Store):
 
         with raw.transaction():
             raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-            if raw.execute("SELECT to_regclass('sitlog_migrations')").fetchone() != (None,):
+            # Not to_regclass(): it reads the catalog through a snapshot taken before the wait (an advisory lock
+            # does not refresh it), so it missed a schema another writer committed meanwhile, and this one then
+            # failed with 'function "julianday" already exists' (exit 6). A plain query sees every commit so far.
+            created = raw.execute(
+                "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relname = 'sitlog_migrations' AND n.nspname = current_schema()"
+            ).fetchone()
+            if created is not None:
                 return  # another sitlog created it while this one waited
             create(raw, MIGRATIONS.names)
         notify(f"initialised {self.target} as a sitlog database (schema {SCHEMA_VERSION})")
