@@ -302,3 +302,37 @@ def test_the_schema_is_created_once_by_concurrent_first_writers(pg_url: str, tmp
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT count(*) FROM events").fetchone() == (4,)
         assert conn.execute("SELECT count(*) FROM sitlog_migrations").fetchone()[0] >= 10
+
+
+# The fingerprint of the server code at each FUNCTIONS_VERSION: change FUNCTIONS or TRIGGERS, bump the version.
+FUNCTIONS_FINGERPRINTS = {1: "f479152fb0d3d413"}
+
+
+def test_the_server_functions_version_is_bumped_with_their_text() -> None:
+    import hashlib
+
+    from sitlog.store.pg import schema
+
+    text = (schema.FUNCTIONS + schema.TRIGGERS).encode()
+    assert FUNCTIONS_FINGERPRINTS.get(schema.FUNCTIONS_VERSION) == hashlib.sha256(text).hexdigest()[:16], (
+        "FUNCTIONS or TRIGGERS changed: bump FUNCTIONS_VERSION so that existing databases get the new code"
+    )
+
+
+def test_older_server_functions_are_refused_by_reads_and_replaced_by_migrate(pg_url: str, tmp_path: Path) -> None:
+    env = _run_env(tmp_path)
+    assert _cli(env, "--db", pg_url, "log", "control", "Anadan", "--by", "HTS", "--status", "held").exit_code == 0
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # a database made before json_tree existed
+        conn.execute("DROP FUNCTION json_tree(text)")
+        conn.execute("DROP TABLE sitlog_meta")
+    read = _cli(env, "--db", pg_url, "events", "--actor", "HTS")
+    assert read.exit_code == 6
+    assert "sitlog migrate" in _one_line(read)
+    migrate = _cli(env, "--db", pg_url, "migrate")
+    assert migrate.exit_code == 0
+    assert "up to date" in migrate.stderr
+    listed = _cli(env, "--db", pg_url, "events", "--actor", "HTS", "--json")
+    assert listed.exit_code == 0, listed.stderr
+    assert [e["place"] for e in listed.json()] == ["Anadan"]
+    again = _cli(env, "--db", pg_url, "migrate")
+    assert again.exit_code == 0 and "nothing to migrate" in again.stderr

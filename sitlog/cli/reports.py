@@ -435,7 +435,11 @@ def migrate_cmd(ctx: typer.Context) -> None:
     from sitlog.store import SCHEMA_VERSION
 
     sess = session(ctx)
-    version = sess.existing_store(accept_older=True).schema_version
+    found = sess.existing_store(accept_older=True)
+    version = found.schema_version
+    if version == SCHEMA_VERSION and found.outdated:
+        sess.store()  # a write open brings the server's functions up to date, saying so
+        return
     if version == SCHEMA_VERSION:
         message(f"{sess.db_path} is already at schema {SCHEMA_VERSION}; nothing to migrate")
         return

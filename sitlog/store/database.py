@@ -52,6 +52,7 @@ class Store:
     their text in SQL make the same text in Python instead (``pyjson``)."""
 
     sql_calls_python = True
+    outdated = False  # opened with accept_older over server code older than this sitlog's (PostgreSQL)
 
     def __init__(
         self,

@@ -20,7 +20,7 @@ _RETRY_STATES = {
     "57014": "the statement was cancelled (a timeout)",
     "40001": "a concurrent write got in the way",
     "40P01": "a deadlock with another writer",
-    "57P01": "the server is shutting down",
+    "57P01": "the server ended the connection (a shutdown or an administrator)",
     "57P02": "the server crashed",
     "57P03": "the server is starting up or shutting down",
     "53300": "the server has no free connection slots",

@@ -20,9 +20,9 @@ from sitlog.store.pg.dialect import ROW_NUMBERS
 
 # SQLite's built-in functions the store's queries call, with SQLite's results (NULL in, NULL out).
 FUNCTIONS = r"""
-CREATE FUNCTION julianday(t text) RETURNS double precision LANGUAGE sql IMMUTABLE AS
+CREATE OR REPLACE FUNCTION julianday(t text) RETURNS double precision LANGUAGE sql IMMUTABLE AS
 $$ SELECT extract(epoch FROM t::timestamp)::double precision / 86400.0 + 2440587.5 $$;
-CREATE FUNCTION date(t text, VARIADIC mods text[] DEFAULT '{}') RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+CREATE OR REPLACE FUNCTION date(t text, VARIADIC mods text[] DEFAULT '{}') RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE d timestamp; m text;
 BEGIN
   IF t IS NULL THEN RETURN NULL; END IF;
@@ -39,7 +39,7 @@ BEGIN
   RETURN to_char(d, 'YYYY-MM-DD');
 EXCEPTION WHEN others THEN RETURN NULL;
 END $$;
-CREATE FUNCTION strftime(fmt text, t text, VARIADIC mods text[] DEFAULT '{}') RETURNS text LANGUAGE plpgsql
+CREATE OR REPLACE FUNCTION strftime(fmt text, t text, VARIADIC mods text[] DEFAULT '{}') RETURNS text LANGUAGE plpgsql
 IMMUTABLE AS $$
 DECLARE d timestamp; m text; pattern text := ''; i int := 1; c text;
 BEGIN
@@ -63,9 +63,9 @@ BEGIN
   RETURN to_char(d, pattern);
 EXCEPTION WHEN others THEN RETURN NULL;
 END $$;
-CREATE FUNCTION sitlog_json_text(v jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS
+CREATE OR REPLACE FUNCTION sitlog_json_text(v jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS
 $$ SELECT CASE jsonb_typeof(v) WHEN 'string' THEN v #>> '{}' WHEN 'null' THEN NULL ELSE v::text END $$;
-CREATE FUNCTION json_each(t text) RETURNS TABLE (key text, value text) LANGUAGE sql IMMUTABLE AS $$
+CREATE OR REPLACE FUNCTION json_each(t text) RETURNS TABLE (key text, value text) LANGUAGE sql IMMUTABLE AS $$
   SELECT (a.o - 1)::text, sitlog_json_text(a.v)
   FROM jsonb_array_elements(CASE WHEN jsonb_typeof(t::jsonb) = 'array' THEN t::jsonb ELSE '[]' END)
     WITH ORDINALITY a(v, o)
@@ -73,30 +73,35 @@ CREATE FUNCTION json_each(t text) RETURNS TABLE (key text, value text) LANGUAGE 
   SELECT b.k, sitlog_json_text(b.v)
   FROM jsonb_each(CASE WHEN jsonb_typeof(t::jsonb) = 'object' THEN t::jsonb ELSE '{}' END) b(k, v)
 $$;
-CREATE FUNCTION json_tree(t text) RETURNS TABLE (type text, value text) LANGUAGE sql IMMUTABLE AS $$
+CREATE OR REPLACE FUNCTION json_tree(t text) RETURNS TABLE (type text, value text) LANGUAGE sql IMMUTABLE AS $$
   SELECT CASE WHEN jsonb_typeof(v) = 'number' THEN CASE WHEN v::text ~ '^-?[0-9]+$' THEN 'integer' ELSE 'real' END
     WHEN jsonb_typeof(v) = 'string' THEN 'text' ELSE jsonb_typeof(v) END, sitlog_json_text(v)
   FROM jsonb_path_query(t::jsonb, 'strict $.**') AS q(v)
 $$;
-CREATE FUNCTION json_extract(t text, path text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+CREATE OR REPLACE FUNCTION json_extract(t text, path text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
   SELECT sitlog_json_text(t::jsonb #> regexp_split_to_array(
     trim(BOTH '.' FROM regexp_replace(regexp_replace(substr(path, 2), '\[(\d+)\]', '.\1', 'g'), '^\.', '')), '\.'))
 $$;
-CREATE FUNCTION json_array_length(t text) RETURNS integer LANGUAGE sql IMMUTABLE AS
+CREATE OR REPLACE FUNCTION json_array_length(t text) RETURNS integer LANGUAGE sql IMMUTABLE AS
 $$ SELECT jsonb_array_length(t::jsonb) $$;
-CREATE FUNCTION max(a bigint, b bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS
+CREATE OR REPLACE FUNCTION max(a bigint, b bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS
 $$ SELECT CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE greatest(a, b) END $$;
-CREATE FUNCTION min(a bigint, b bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS
+CREATE OR REPLACE FUNCTION min(a bigint, b bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS
 $$ SELECT CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE least(a, b) END $$;
-CREATE FUNCTION instr(a text, b text) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT strpos(a, b) $$;
-CREATE FUNCTION sitlog_concat(state text, value anyelement, sep text) RETURNS text LANGUAGE sql IMMUTABLE AS
+CREATE OR REPLACE FUNCTION instr(a text, b text) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT strpos(a, b) $$;
+CREATE OR REPLACE FUNCTION sitlog_concat(state text, value anyelement, sep text) RETURNS text LANGUAGE sql IMMUTABLE AS
 $$ SELECT CASE WHEN value IS NULL THEN state WHEN state IS NULL THEN value::text
   ELSE state || sep || value::text END $$;
-CREATE FUNCTION sitlog_concat(state text, value anyelement) RETURNS text LANGUAGE sql IMMUTABLE AS
+CREATE OR REPLACE FUNCTION sitlog_concat(state text, value anyelement) RETURNS text LANGUAGE sql IMMUTABLE AS
 $$ SELECT sitlog_concat(state, value, ',') $$;
-CREATE AGGREGATE group_concat(anyelement, text) (SFUNC = sitlog_concat, STYPE = text);
-CREATE AGGREGATE group_concat(anyelement) (SFUNC = sitlog_concat, STYPE = text);
+CREATE OR REPLACE AGGREGATE group_concat(anyelement, text) (SFUNC = sitlog_concat, STYPE = text);
+CREATE OR REPLACE AGGREGATE group_concat(anyelement) (SFUNC = sitlog_concat, STYPE = text);
 """
+
+# The version of FUNCTIONS and TRIGGERS, kept in ``sitlog_meta``: a write to a database whose server code is
+# older replaces it (CREATE OR REPLACE); a read asks for `sitlog migrate`. Bump it with any change to them
+# (tests/test_pg_store.py checks a fingerprint of their text against this number).
+FUNCTIONS_VERSION = 1
 
 _X_COLUMNS = "x_at, x_seq, x_event, x_jd, x_actors, x_against, x_status, x_part"
 _X_VALUES = "r.at_utc, r.seq, r.event_id, julianday(r.at_utc), r.actor_ids, r.against_ids, r.status, r.part"
@@ -121,7 +126,7 @@ def _offer(columns: str, values: str, k: str, key: str) -> str:
 
 # The head table's trigger: the handle of a new event, then control_current as m010's triggers keep it.
 TRIGGERS = f"""
-CREATE FUNCTION sitlog_events_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION sitlog_events_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE ids text[];
 BEGIN
   IF TG_OP = 'INSERT' THEN
@@ -150,15 +155,51 @@ BEGIN
   END IF;
   RETURN NULL;
 END $$;
-CREATE TRIGGER events_changed AFTER INSERT OR UPDATE OR DELETE ON events
+CREATE OR REPLACE TRIGGER events_changed AFTER INSERT OR UPDATE OR DELETE ON events
   FOR EACH ROW EXECUTE FUNCTION sitlog_events_changed();
 """
+
+
+def install_functions(conn: object) -> None:
+    """(Re)create the server functions and the head table's trigger on ``conn`` (a psycopg connection,
+    inside the caller's transaction) and record ``FUNCTIONS_VERSION`` in ``sitlog_meta``."""
+    import psycopg
+
+    assert isinstance(conn, psycopg.Connection)
+    conn.execute(FUNCTIONS)
+    conn.execute('CREATE TABLE IF NOT EXISTS sitlog_meta (key text COLLATE "C" PRIMARY KEY, value text NOT NULL)')
+    if conn.execute("SELECT to_regclass('events')").fetchone() != (None,):
+        conn.execute(TRIGGERS)
+    conn.execute(
+        "INSERT INTO sitlog_meta (key, value) VALUES ('functions', %s) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (str(FUNCTIONS_VERSION),),
+    )
+
+
+def functions_version(conn: object) -> int:
+    """The ``FUNCTIONS_VERSION`` a database's server code is at (0: made before it was recorded)."""
+    import psycopg
+
+    assert isinstance(conn, psycopg.Connection)
+    # pg_class read as a table, not to_regclass(): that one may answer from a catalog cache older than a
+    # commit made while this connection waited for the write lock.
+    if (
+        conn.execute(
+            "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relname = 'sitlog_meta' AND n.nspname = current_schema()"
+        ).fetchone()
+        is None
+    ):
+        return 0
+    row = conn.execute("SELECT value FROM sitlog_meta WHERE key = 'functions'").fetchone()
+    return int(row[0]) if row else 0
 
 
 def _row_number_trigger(table: str, column: str) -> str:
     """SQLite's rowid rule for ``table.column``: a row inserted without one gets the largest so far + 1."""
     return f"""
-CREATE FUNCTION sitlog_{table}_number() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION sitlog_{table}_number() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF NEW.{column} IS NULL THEN
     NEW.{column} := (SELECT coalesce(max({column}), 0) + 1 FROM {table});
@@ -196,7 +237,7 @@ def create(conn: object, names: list[str]) -> None:
     assert isinstance(conn, psycopg.Connection)
     image = sqlite_image()
     try:
-        conn.execute(FUNCTIONS)
+        conn.execute(FUNCTIONS)  # the indexes use date()
         tables = image.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' "
             "AND name <> '_sqlite_migrations' ORDER BY rowid"
@@ -215,7 +256,7 @@ def create(conn: object, names: list[str]) -> None:
             _copy_rows(conn, image, name)
         for table, column in ROW_NUMBERS.items():
             conn.execute(_row_number_trigger(table, column))
-        conn.execute(TRIGGERS)
+        install_functions(conn)
         conn.execute('CREATE TABLE sitlog_migrations (name text COLLATE "C" PRIMARY KEY, applied_at text NOT NULL)')
         with conn.cursor().copy("COPY sitlog_migrations (name, applied_at) FROM STDIN") as copy:
             for name in names:

@@ -70,9 +70,12 @@ class PgStore(Store):
             applied = self._pg_applied(raw)
             if read_only:
                 self._readable(applied, accept_older)
+                self._current_functions(raw, accept_older)
                 raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             elif not applied:
                 self._create(raw, notify)
+            else:
+                self._refresh_functions(raw, notify)
         except psycopg.Error as exc:
             raw.close()
             raise _error(exc, target) from None
@@ -115,6 +118,33 @@ class PgStore(Store):
                 "and import the bundle"
             )
         return applied
+
+    def _current_functions(self, raw: psycopg.Connection[Any], accept_older: bool) -> None:
+        """A reader needs the server code this sitlog's queries call; ``accept_older`` (backup, migrate) takes
+        older code and marks the store ``outdated``."""
+        from sitlog.store.pg.schema import FUNCTIONS_VERSION, functions_version
+
+        if functions_version(raw) >= FUNCTIONS_VERSION:
+            return
+        if not accept_older:
+            raise StorageError(
+                f"{self.target} has sitlog's server functions from an older sitlog: run `sitlog migrate` "
+                "(or any write command) to bring them up to date; read commands never change the database"
+            )
+        self.outdated = True
+
+    def _refresh_functions(self, raw: psycopg.Connection[Any], notify: Callable[[str], None]) -> None:
+        """Before the first write: replace older server functions, in one transaction under the write lock."""
+        from sitlog.store.pg.schema import FUNCTIONS_VERSION, functions_version, install_functions
+
+        if functions_version(raw) >= FUNCTIONS_VERSION:
+            return
+        with raw.transaction():
+            raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            if functions_version(raw) >= FUNCTIONS_VERSION:
+                return  # another writer did it while this one waited
+            install_functions(raw)
+        notify(f"brought sitlog's server functions on {self.target} up to date (version {FUNCTIONS_VERSION})")
 
     def _create(self, raw: psycopg.Connection[Any], notify: Callable[[str], None]) -> None:
         """The schema, created in one transaction under the write lock (a concurrent first write waits)."""
