@@ -336,3 +336,31 @@ def test_older_server_functions_are_refused_by_reads_and_replaced_by_migrate(pg_
     assert [e["place"] for e in listed.json()] == ["Anadan"]
     again = _cli(env, "--db", pg_url, "migrate")
     assert again.exit_code == 0 and "nothing to migrate" in again.stderr
+
+
+def test_serve_publishes_a_snapshot_of_a_postgresql_log(demo_pair: tuple[Path, str], tmp_path: Path) -> None:
+    """Datasette reads SQLite: `serve` on a server's log publishes a private snapshot of it, and never writes."""
+    import os
+
+    from tests.test_serve import Server
+
+    sqlite, url = demo_pair
+    env = {**os.environ, "SITLOG_TZ": ZONE, "NO_COLOR": "1", "SITLOG_DB": url, "TMPDIR": str(tmp_path),
+           "SITLOG_STATE_DIR": str(tmp_path / "state"), "SITLOG_CONFIG": str(tmp_path / "c.toml")}  # fmt: skip
+    env.pop("SITLOG_NOW", None)
+    with psycopg.connect(url) as conn:
+        before = conn.execute("SELECT count(*), max(seq), (SELECT count(*) FROM changesets) FROM revisions").fetchone()
+    server = Server(env)
+    try:
+        published = server.json("/sitlog/status")
+        assert list(tmp_path.glob("sitlog-serve-*/snapshot.db"))  # the snapshot, in a private folder
+    finally:
+        assert server.stop() == 130
+    status = _cli({"SITLOG_TZ": ZONE}, "--db", str(sqlite), "status", "--json").json()
+    # The same places, each with the same holder (or none, contested), as `sitlog status` on SQLite.
+    assert sorted((p["place"], p["holder"]) for p in published) == sorted((s["place"], s["holder"]) for s in status)
+    assert "snapshot" in (server.proc.stderr.read() if server.proc.stderr else "")
+    assert not list(tmp_path.glob("sitlog-serve-*"))  # removed at the end
+    with psycopg.connect(url) as conn:
+        after = conn.execute("SELECT count(*), max(seq), (SELECT count(*) FROM changesets) FROM revisions").fetchone()
+    assert after == before
