@@ -11,6 +11,7 @@ for, return what SQLite's defaults would.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -24,6 +25,11 @@ from sitlog.store.pg.errors import failure
 from sitlog.store.pg.target import PgTarget
 
 Params = Sequence[Any] | Mapping[str, Any] | None
+
+# psycopg logs what it ignores while cleaning up after a lost connection ("error ignored terminating
+# <psycopg.Pipeline [BAD]>"); with no handler, Python would print that on stderr beside sitlog's own one-line
+# error. The failure itself reaches the command as an exception and is reported once.
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 # What SQLite answers to the PRAGMAs the store reads (it sets the others, which mean nothing here).
 _PRAGMAS: dict[str, list[tuple[Any, ...]]] = {
