@@ -77,11 +77,11 @@ def demo_pair(pg_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> 
         pg_server.drop_database(name)
 
 
-def _cli(env: dict[str, str], *args: str, input: str | None = None) -> Run:
+def _cli(env: dict[str, str], *args: str, input: str | None = None, cwd: Path | None = None) -> Run:
     import os
 
     proc = subprocess.run([sys.executable, "-m", "sitlog", *args], capture_output=True, text=True, input=input,
-                          env={**os.environ, **env}, timeout=300)  # fmt: skip
+                          env={**os.environ, **env}, timeout=300, cwd=cwd)  # fmt: skip
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -189,12 +189,12 @@ def test_a_server_that_is_down_is_exit_5_without_the_password(tmp_path: Path) ->
         port = s.getsockname()[1]  # nothing listens there once closed
     url = f"postgresql://ana:s3cret-pw@127.0.0.1:{port}/log"
     for args in (["status"], ["log", "control", "Anadan", "--by", "SAA", "--status", "held"]):
-        run = _cli(_run_env(tmp_path), "--db", url, *args)
+        run = _cli(_run_env(tmp_path), "--db", url, *args, cwd=tmp_path)
         assert run.exit_code == 5
         line = _one_line(run)
         assert "s3cret-pw" not in run.stderr + run.stdout
         assert "ana:***@127.0.0.1" in line
-    assert list(tmp_path.iterdir()) == [] or all(p.name != "log" for p in tmp_path.iterdir())
+    assert [p.name for p in tmp_path.iterdir() if p.name != "state"] == []  # no file made for the URL
 
 
 def test_a_wrong_password_is_exit_6_and_never_printed(pg_url: str, tmp_path: Path) -> None:
@@ -213,7 +213,15 @@ def test_a_database_that_does_not_exist_is_exit_6(pg_url: str, tmp_path: Path) -
 
 
 @pytest.mark.parametrize(
-    "url", ["postgresq://u@127.0.0.1/db", "postgresql:/127.0.0.1/db", "mysql://u@h/db", "file:///tmp/x.db"]
+    "url",
+    [
+        "postgresq://u@127.0.0.1/db",
+        "postgresql:/127.0.0.1/db",
+        "mysql://u@h/db",
+        "file:///tmp/x.db",
+        "postgresql://u:pw-secret@[::1/db",
+        "postgresql://u:pw-secret@127.0.0.1:port/db",
+    ],  # fmt: skip
 )
 def test_a_url_with_a_typo_is_never_taken_for_a_file(url: str, tmp_path: Path) -> None:
     import os
@@ -224,6 +232,7 @@ def test_a_url_with_a_typo_is_never_taken_for_a_file(url: str, tmp_path: Path) -
     assert run.returncode == 2, run.stderr
     assert "postgresql://" in run.stderr
     assert "Traceback" not in run.stderr
+    assert "pw-secret" not in run.stderr
     assert [p.name for p in tmp_path.iterdir() if p.name != "state"] == []
 
 
@@ -364,3 +373,36 @@ def test_serve_publishes_a_snapshot_of_a_postgresql_log(demo_pair: tuple[Path, s
     with psycopg.connect(url) as conn:
         after = conn.execute("SELECT count(*), max(seq), (SELECT count(*) FROM changesets) FROM revisions").fetchone()
     assert after == before
+
+
+def test_a_bad_connection_option_is_exit_6_and_config_masks_the_password(pg_url: str, tmp_path: Path) -> None:
+    env = _run_env(tmp_path)
+    bad = _cli(env, "--db", pg_url + "?sslmode=bogus", "status")
+    assert bad.exit_code == 6  # retrying cannot help
+    assert "sslmode" in _one_line(bad)
+    password = re.search(r":([^:@/]+)@", pg_url)
+    assert password is not None
+    shown = _cli(env, "--db", pg_url, "config", "--json")
+    assert shown.exit_code == 0
+    assert password.group(1) not in shown.stdout + shown.stderr
+    db = [row for row in shown.json()["settings"] if row["key"] == "db"]
+    assert db[0]["value"] == re.sub(r":[^:@/]+@", ":***@", pg_url, count=1)
+
+
+def test_backup_of_a_postgresql_log_is_a_bundle_that_restores_it(demo_pair: tuple[Path, str], tmp_path: Path) -> None:
+    _, url = demo_pair
+    env = _run_env(tmp_path)
+    dest = tmp_path / "log.jsonl"
+    made = _cli(env, "--db", url, "backup", str(dest))
+    assert made.exit_code == 0, made.stderr
+    assert "pg_dump" in made.stderr
+    assert dest.stat().st_mode & 0o777 == 0o600
+    again = _cli(env, "--db", url, "backup", str(dest))
+    assert again.exit_code == 3
+    assert "never overwrites" in _one_line(again)
+    restored = tmp_path / "restored.db"
+    assert _cli(env, "--db", str(restored), "import", str(dest)).exit_code == 0
+    assert _cli(env, "--db", str(restored), "export").stdout == _cli(env, "--db", url, "export").stdout
+    missing = _cli(env, "--db", url, "backup", str(tmp_path / "no" / "such" / "dir.jsonl"))
+    assert missing.exit_code == 3
+    assert not (tmp_path / "no").exists()

@@ -12,7 +12,7 @@ for, return what SQLite's defaults would.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -92,10 +92,6 @@ class PgCursor:
         while rows := self.fetchmany(500):
             yield from rows
 
-    def close(self) -> None:
-        if self._cursor is not None:
-            self._cursor.close()
-
 
 class PgConnection:
     """One psycopg connection (autocommit: transactions are begun and ended by the store's own SQL)."""
@@ -108,7 +104,6 @@ class PgConnection:
         conn.adapters.register_loader("bool", _BoolAsInt)
         for json_type in ("json", "jsonb"):  # JSON built in SQL is text, as SQLite gives it
             conn.adapters.register_loader(json_type, TextLoader)
-        self.row_factory: Callable[..., Any] | None = None
 
     @property
     def in_transaction(self) -> bool:
@@ -139,11 +134,6 @@ class PgConnection:
             raise failure(exc, self.target) from None
         return PgCursor(cursor)
 
-    def executescript(self, script: str) -> None:
-        for statement in (s.strip() for s in script.split(";")):
-            if statement:
-                self.execute(statement)
-
     def _run(self, text: str, params: Params) -> psycopg.ClientCursor[Any]:
         cursor = psycopg.ClientCursor(self.raw)
         try:
@@ -159,10 +149,6 @@ class PgConnection:
     def create_function(self, *args: Any, **kwargs: Any) -> None:
         """SQL on PostgreSQL cannot call Python: callers ask ``Store.sql_calls_python`` first."""
         raise NotImplementedError("SQL on PostgreSQL cannot call Python functions")
-
-    def commit(self) -> None:
-        if self.in_transaction:
-            self.execute("COMMIT")
 
     def close(self) -> None:
         self.raw.close()
